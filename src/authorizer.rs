@@ -1,0 +1,544 @@
+//! [`Authorizer`]: a compiled, immutable snapshot of a policy.
+
+use std::fmt;
+use std::sync::Arc;
+
+use hashbrown::HashMap;
+
+use crate::action_set::ActionSet;
+use crate::catalog::{ActionCatalog, ActionHandle, ActionId};
+use crate::credential::RoleList;
+use crate::decision::{Decision, DenyReason, Explanation, GrantKind, RoleGrant};
+use crate::index::NameIndex;
+use crate::name::{CredentialId, NameMatching};
+use crate::policy::Policy;
+use crate::role::{Role, RoleId};
+
+/// What the authorizer keeps per credential.
+#[derive(Clone)]
+struct CompiledCredential {
+    id: CredentialId,
+    enabled: bool,
+    /// Index into [`Authorizer::sets`].
+    set: u32,
+    roles: RoleList,
+}
+
+/// A compiled snapshot of a [`Policy`] that answers authorization requests.
+///
+/// Each credential's permissions, the union of its roles' actions, are
+/// computed once when the authorizer is compiled. Credentials that end up
+/// with the same permissions share one [`ActionSet`], so memory follows the
+/// number of distinct permission sets rather than the number of credentials.
+///
+/// An `Authorizer` is immutable, `Send` and `Sync`: share it between threads
+/// behind an [`Arc`]. [`authorize`](Self::authorize) and
+/// [`is_allowed`](Self::is_allowed) never fail, never panic, never allocate
+/// and take no lock: unknown input is denied, with a reason.
+///
+/// # Example
+///
+/// ```
+/// use api_roles::{ActionCatalog, Decision, DenyReason, Grants, Policy};
+///
+/// let catalog = ActionCatalog::builder()
+///     .actions("Client", ["GetClients", "DeleteClient"])
+///     .build()?;
+/// let mut policy = Policy::new(catalog);
+/// let reader = policy.create_role("Reader", Grants::new().action("GetClients"))?;
+/// policy.create_credential("crm")?;
+/// policy.assign_role("crm", reader)?;
+/// let authorizer = policy.compile();
+///
+/// assert_eq!(authorizer.authorize("crm", "GetClients"), Decision::Allowed);
+/// assert_eq!(
+///     authorizer.authorize("crm", "DeleteClient"),
+///     Decision::Denied(DenyReason::NotPermitted)
+/// );
+/// assert_eq!(
+///     authorizer.authorize("crm", "DropDatabase"),
+///     Decision::Denied(DenyReason::UnknownAction)
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Authorizer {
+    catalog: Arc<ActionCatalog>,
+    index: NameIndex,
+    credentials: Vec<CompiledCredential>,
+    /// Distinct permission sets; credentials point into it.
+    sets: Vec<ActionSet>,
+    /// The roles as compiled, for explanations.
+    roles: HashMap<RoleId, Role>,
+}
+
+impl Authorizer {
+    /// Compiles `policy`. [`Policy::compile`] is the usual way to call it.
+    pub(crate) fn compile(policy: &Policy) -> Self {
+        let catalog = Arc::clone(policy.catalog());
+        let role_sets: HashMap<RoleId, ActionSet> = policy
+            .roles()
+            .map(|role| (role.id(), role.grants().effective(&catalog)))
+            .collect();
+
+        let mut interner = SetInterner::default();
+        let mut by_roles: HashMap<RoleList, u32> = HashMap::new();
+        let mut credentials = Vec::with_capacity(policy.credentials().len());
+        let mut index = NameIndex::with_capacity(NameMatching::Exact, credentials.capacity());
+        for credential in policy.credentials() {
+            let mut key = credential.roles.clone();
+            key.sort_unstable();
+            let set = *by_roles.entry(key).or_insert_with_key(|roles| {
+                let mut union = ActionSet::new();
+                for set in roles.iter().filter_map(|role| role_sets.get(role)) {
+                    union.union_with(set);
+                }
+                interner.intern(union)
+            });
+
+            let pos = credentials.len() as u32;
+            credentials.push(CompiledCredential {
+                id: credential.id().clone(),
+                enabled: credential.is_enabled(),
+                set,
+                roles: credential.roles.clone(),
+            });
+            index.insert(credential.id().as_str(), pos, |p| {
+                credentials[p as usize].id.as_str()
+            });
+        }
+
+        let roles = policy
+            .roles()
+            .map(|role| (role.id(), role.clone()))
+            .collect();
+        Self {
+            catalog,
+            index,
+            credentials,
+            sets: interner.sets,
+            roles,
+        }
+    }
+
+    /// Returns the catalog the authorizer was compiled against.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{ActionCatalog, Policy};
+    ///
+    /// let policy = Policy::new(ActionCatalog::builder().actions("A", ["X"]).build()?);
+    /// assert_eq!(policy.compile().catalog().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn catalog(&self) -> &Arc<ActionCatalog> {
+        &self.catalog
+    }
+
+    /// Returns the number of credentials.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{ActionCatalog, Policy};
+    ///
+    /// let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// policy.create_credential("a")?;
+    /// assert_eq!(policy.compile().credential_count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn credential_count(&self) -> usize {
+        self.credentials.len()
+    }
+
+    /// Returns the number of distinct permission sets the credentials share.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{ActionCatalog, Grants, Policy};
+    ///
+    /// let mut policy = Policy::new(ActionCatalog::builder().actions("A", ["X"]).build()?);
+    /// let all = policy.create_role("All", Grants::all_actions())?;
+    /// for i in 0..100 {
+    ///     let id = format!("key-{i}");
+    ///     policy.create_credential(&id)?;
+    ///     policy.assign_role(&id, all)?;
+    /// }
+    /// // The empty set, and the set of every action.
+    /// assert_eq!(policy.compile().distinct_permission_sets(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn distinct_permission_sets(&self) -> usize {
+        self.sets.len()
+    }
+
+    #[inline]
+    fn lookup(&self, credential: &str) -> Option<&CompiledCredential> {
+        let pos = self
+            .index
+            .get(credential, |p| self.credentials[p as usize].id.as_str())?;
+        self.credentials.get(pos as usize)
+    }
+
+    #[inline]
+    fn decide(&self, credential: &str, action: impl FnOnce() -> Option<ActionId>) -> Decision {
+        let Some(entry) = self.lookup(credential) else {
+            return Decision::Denied(DenyReason::UnknownCredential);
+        };
+        if !entry.enabled {
+            return Decision::Denied(DenyReason::CredentialDisabled);
+        }
+        let Some(action) = action() else {
+            return Decision::Denied(DenyReason::UnknownAction);
+        };
+        let permitted = self
+            .sets
+            .get(entry.set as usize)
+            .is_some_and(|set| set.contains(action));
+        if permitted {
+            Decision::Allowed
+        } else {
+            Decision::Denied(DenyReason::NotPermitted)
+        }
+    }
+
+    /// Decides whether `credential` may call `action`.
+    ///
+    /// The action name is compared under the catalog's
+    /// [`NameMatching`](crate::NameMatching) rule; the credential identifier
+    /// is compared exactly.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{ActionCatalog, Decision, Grants, Policy};
+    ///
+    /// let mut policy = Policy::new(ActionCatalog::builder().actions("A", ["X"]).build()?);
+    /// let all = policy.create_role("All", Grants::all_actions())?;
+    /// policy.create_credential("key")?;
+    /// policy.assign_role("key", all)?;
+    /// assert_eq!(policy.compile().authorize("key", "X"), Decision::Allowed);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn authorize(&self, credential: &str, action: &str) -> Decision {
+        self.decide(credential, || self.catalog.action_id(action))
+    }
+
+    /// Decides whether `credential` may call the action behind `handle`.
+    ///
+    /// A handle from a catalog of another lineage is an unknown action.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{ActionCatalog, Decision, Grants, Policy};
+    ///
+    /// let catalog = ActionCatalog::builder().actions("A", ["X"]).build()?;
+    /// let x = catalog.handle("X").ok_or("missing")?;
+    /// let mut policy = Policy::new(catalog);
+    /// let all = policy.create_role("All", Grants::all_actions())?;
+    /// policy.create_credential("key")?;
+    /// policy.assign_role("key", all)?;
+    /// assert_eq!(policy.compile().authorize_handle("key", x), Decision::Allowed);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn authorize_handle(&self, credential: &str, handle: ActionHandle) -> Decision {
+        self.decide(credential, || self.catalog.resolve_handle(handle))
+    }
+
+    /// Returns whether `credential` may call `action`: the same as
+    /// [`authorize`](Self::authorize), without the reason.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{ActionCatalog, Policy};
+    ///
+    /// let policy = Policy::new(ActionCatalog::builder().actions("A", ["X"]).build()?);
+    /// assert!(!policy.compile().is_allowed("nobody", "X"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn is_allowed(&self, credential: &str, action: &str) -> bool {
+        self.authorize(credential, action).is_allowed()
+    }
+
+    /// Returns whether `credential` may call the action behind `handle`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{ActionCatalog, Policy};
+    ///
+    /// let catalog = ActionCatalog::builder().actions("A", ["X"]).build()?;
+    /// let x = catalog.handle("X").ok_or("missing")?;
+    /// assert!(!Policy::new(catalog).compile().is_allowed_handle("nobody", x));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn is_allowed_handle(&self, credential: &str, handle: ActionHandle) -> bool {
+        self.authorize_handle(credential, handle).is_allowed()
+    }
+
+    /// Returns every action `credential` may call: exactly the actions for
+    /// which [`authorize`](Self::authorize) allows it. An unknown or disabled
+    /// credential gets the empty set.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{ActionCatalog, Grants, Policy};
+    ///
+    /// let catalog = ActionCatalog::builder().actions("Billing", ["A", "B", "C"]).build()?;
+    /// let mut policy = Policy::new(catalog);
+    /// let role = policy.create_role("Most", Grants::new().category("Billing").except("B"))?;
+    /// policy.create_credential("key")?;
+    /// policy.assign_role("key", role)?;
+    /// let authorizer = policy.compile();
+    /// let names: Vec<&str> = authorizer
+    ///     .permitted_actions("key")
+    ///     .iter()
+    ///     .filter_map(|id| authorizer.catalog().action_name(id))
+    ///     .map(|name| name.as_str())
+    ///     .collect();
+    /// assert_eq!(names, ["A", "C"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn permitted_actions(&self, credential: &str) -> ActionSet {
+        match self.lookup(credential) {
+            Some(entry) if entry.enabled => self
+                .sets
+                .get(entry.set as usize)
+                .cloned()
+                .unwrap_or_default(),
+            _ => ActionSet::new(),
+        }
+    }
+
+    /// Explains the decision for `credential` and `action`: every role of the
+    /// credential that grants the action and how, and every role whose
+    /// exception removes it.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{ActionCatalog, GrantKind, Grants, Policy};
+    ///
+    /// let catalog = ActionCatalog::builder().actions("Billing", ["AddCredit"]).build()?;
+    /// let mut policy = Policy::new(catalog);
+    /// let admin = policy.create_role("Admin", Grants::all_actions())?;
+    /// let clerk = policy.create_role("Clerk", Grants::new().action("AddCredit"))?;
+    /// policy.create_credential("key")?;
+    /// policy.assign_role("key", admin)?;
+    /// policy.assign_role("key", clerk)?;
+    /// let explanation = policy.compile().explain("key", "AddCredit");
+    /// let kinds: Vec<&GrantKind> = explanation.grants().iter().map(|g| g.kind()).collect();
+    /// assert_eq!(kinds, [&GrantKind::All, &GrantKind::Action]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain(&self, credential: &str, action: &str) -> Explanation {
+        let decision = self.authorize(credential, action);
+        let mut explanation = Explanation {
+            decision,
+            grants: Vec::new(),
+            excepted_by: Vec::new(),
+        };
+        let (Some(entry), Some(id)) = (self.lookup(credential), self.catalog.action_id(action))
+        else {
+            return explanation;
+        };
+
+        for role in entry.roles.iter().filter_map(|role| self.roles.get(role)) {
+            match self.grant_kind(role, id) {
+                Ok(Some(kind)) => explanation.grants.push(RoleGrant {
+                    role: role.id(),
+                    role_name: role.name().clone(),
+                    kind,
+                }),
+                Ok(None) => {}
+                Err(Excepted) => explanation.excepted_by.push(role.id()),
+            }
+        }
+        explanation
+    }
+
+    /// Returns how `role` grants `action`, if it does.
+    fn grant_kind(&self, role: &Role, action: ActionId) -> Result<Option<GrantKind>, Excepted> {
+        let (Some(name), Some(category)) = (
+            self.catalog.action_name(action),
+            self.catalog.action_category(action),
+        ) else {
+            return Ok(None);
+        };
+        let grants = role.grants();
+        let kind = if grants.action_names().any(|n| n == name.as_str()) {
+            GrantKind::Action
+        } else if grants.category_names().any(|c| c == category.as_str()) {
+            GrantKind::Category(category.clone())
+        } else if grants.is_all() {
+            GrantKind::All
+        } else {
+            return Ok(None);
+        };
+        if grants.exception_names().any(|n| n == name.as_str()) {
+            return Err(Excepted);
+        }
+        Ok(Some(kind))
+    }
+}
+
+/// A role's exception removes the action it would otherwise grant.
+struct Excepted;
+
+impl fmt::Debug for Authorizer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authorizer")
+            .field("catalog", &self.catalog)
+            .field("credentials", &self.credentials.len())
+            .field("roles", &self.roles.len())
+            .field("distinct_permission_sets", &self.sets.len())
+            .finish()
+    }
+}
+
+/// Gives equal permission sets one shared slot.
+struct SetInterner {
+    sets: Vec<ActionSet>,
+    slots: HashMap<ActionSet, u32>,
+}
+
+impl Default for SetInterner {
+    fn default() -> Self {
+        let mut interner = Self {
+            sets: Vec::new(),
+            slots: HashMap::new(),
+        };
+        interner.intern(ActionSet::new());
+        interner
+    }
+}
+
+impl SetInterner {
+    fn intern(&mut self, set: ActionSet) -> u32 {
+        if let Some(&slot) = self.slots.get(&set) {
+            return slot;
+        }
+        let slot = self.sets.len() as u32;
+        self.sets.push(set.clone());
+        self.slots.insert(set, slot);
+        slot
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::CatalogBuilder;
+    use crate::role::Grants;
+
+    fn policy() -> Policy {
+        let catalog = CatalogBuilder::new()
+            .name_matching(NameMatching::AsciiCaseInsensitive)
+            .actions("Billing", ["AddCredit", "RefundPayment"])
+            .actions("Client", ["GetClients"])
+            .build()
+            .unwrap();
+        Policy::new(catalog)
+    }
+
+    #[test]
+    fn reasons_come_in_order() {
+        let mut policy = policy();
+        let billing = policy
+            .create_role("Billing", Grants::new().category("Billing"))
+            .unwrap();
+        policy.create_credential("on").unwrap();
+        policy.create_credential("off").unwrap();
+        policy.assign_role("on", billing).unwrap();
+        policy.disable_credential("off").unwrap();
+        let auth = policy.compile();
+        let denied = Decision::Denied;
+        assert_eq!(
+            auth.authorize("nobody", "nothing"),
+            denied(DenyReason::UnknownCredential)
+        );
+        assert_eq!(
+            auth.authorize("off", "nothing"),
+            denied(DenyReason::CredentialDisabled)
+        );
+        assert_eq!(
+            auth.authorize("on", "nothing"),
+            denied(DenyReason::UnknownAction)
+        );
+        assert_eq!(
+            auth.authorize("on", "GetClients"),
+            denied(DenyReason::NotPermitted)
+        );
+        assert_eq!(auth.authorize("on", "addcredit"), Decision::Allowed);
+        assert_eq!(
+            auth.authorize("ON", "AddCredit"),
+            denied(DenyReason::UnknownCredential)
+        );
+    }
+
+    #[test]
+    fn equal_permissions_share_a_set() {
+        let mut policy = policy();
+        let a = policy
+            .create_role("A", Grants::new().category("Billing"))
+            .unwrap();
+        let b = policy.create_role("B", Grants::new().actions(["AddCredit", "RefundPayment"]));
+        let b = b.unwrap();
+        for (i, role) in [a, b, a, b].into_iter().enumerate() {
+            let id = format!("k{i}");
+            policy.create_credential(&id).unwrap();
+            policy.assign_role(&id, role).unwrap();
+        }
+        assert_eq!(policy.compile().distinct_permission_sets(), 2);
+    }
+
+    #[test]
+    fn foreign_handles_deny() {
+        let mut policy = policy();
+        let all = policy.create_role("All", Grants::all_actions()).unwrap();
+        policy.create_credential("k").unwrap();
+        policy.assign_role("k", all).unwrap();
+        let foreign = CatalogBuilder::new()
+            .action("A", "AddCredit")
+            .build()
+            .unwrap();
+        let handle = foreign.handle("AddCredit").unwrap();
+        let auth = policy.compile();
+        assert_eq!(
+            auth.authorize_handle("k", handle),
+            Decision::Denied(DenyReason::UnknownAction)
+        );
+        let own = auth.catalog().handle("AddCredit").unwrap();
+        assert_eq!(auth.authorize_handle("k", own), Decision::Allowed);
+    }
+
+    #[test]
+    fn explain_lists_grants_and_exceptions() {
+        let mut policy = policy();
+        let all = policy
+            .create_role("All", Grants::all_actions().except("RefundPayment"))
+            .unwrap();
+        let billing = policy
+            .create_role("Billing", Grants::new().category("Billing"))
+            .unwrap();
+        policy.create_credential("k").unwrap();
+        policy.assign_role("k", all).unwrap();
+        policy.assign_role("k", billing).unwrap();
+        let auth = policy.compile();
+        let explanation = auth.explain("k", "refundpayment");
+        assert!(explanation.decision().is_allowed());
+        assert_eq!(explanation.excepted_by(), [all]);
+        assert_eq!(explanation.grants().len(), 1);
+        assert_eq!(explanation.grants()[0].role(), billing);
+        assert!(auth.explain("k", "Unknown").grants().is_empty());
+    }
+}

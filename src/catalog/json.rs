@@ -1,0 +1,157 @@
+//! Loading an [`ActionCatalog`] from a JSON document.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::{ActionCatalog, CatalogBuilder};
+use crate::error::CatalogError;
+
+/// The largest catalog document accepted, in bytes.
+pub const MAX_CATALOG_DOCUMENT_BYTES: usize = 16 << 20;
+
+/// The shape of a catalog document.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogDocument {
+    /// Where the list comes from; kept by whoever keeps the file.
+    #[serde(default, rename = "source_note")]
+    _source_note: Option<String>,
+    categories: Vec<CategoryDocument>,
+    /// The release that introduced some actions; informative only.
+    #[serde(default, rename = "introduced_in")]
+    _introduced_in: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CategoryDocument {
+    name: String,
+    actions: Vec<String>,
+}
+
+impl CatalogBuilder {
+    /// Adds the categories and actions of a JSON catalog document, in its
+    /// order.
+    ///
+    /// The document holds `categories`, a list of `{"name": ..., "actions":
+    /// [...]}` objects, and may hold a `source_note` string and an
+    /// `introduced_in` map, which are not used. Other fields are refused.
+    /// Problems with names are reported when the catalog is built, with their
+    /// place in the document, such as `categories[3].actions[7]`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`CatalogError::DocumentTooLarge`] for a document over
+    /// [`MAX_CATALOG_DOCUMENT_BYTES`], and [`CatalogError::Json`] for one that
+    /// is not JSON of this shape.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::ActionCatalog;
+    ///
+    /// let doc = r#"{"categories": [{"name": "Billing", "actions": ["AddCredit"]}]}"#;
+    /// let catalog = ActionCatalog::builder().json(doc)?.build()?;
+    /// assert!(catalog.action_id("AddCredit").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn json(mut self, document: &str) -> Result<Self, CatalogError> {
+        if document.len() > MAX_CATALOG_DOCUMENT_BYTES {
+            return Err(CatalogError::DocumentTooLarge {
+                len: document.len(),
+                max: MAX_CATALOG_DOCUMENT_BYTES,
+            });
+        }
+        let parsed: CatalogDocument = serde_json::from_str(document)?;
+        for (i, category) in parsed.categories.iter().enumerate() {
+            self.push_located(&category.name, None, format!("categories[{i}]"));
+            for (j, action) in category.actions.iter().enumerate() {
+                let at = format!("categories[{i}].actions[{j}]");
+                self.push_located(&category.name, Some(action), at);
+            }
+        }
+
+        Ok(self)
+    }
+}
+
+impl ActionCatalog {
+    /// Builds a catalog from a JSON document with exact name matching.
+    ///
+    /// See [`CatalogBuilder::json`] for the document's shape, and use it with
+    /// [`CatalogBuilder::name_matching`] for another matching rule.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`CatalogError`] for a document that is too large, not JSON of
+    /// the expected shape, or that holds an invalid or repeated name.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::ActionCatalog;
+    ///
+    /// let catalog = ActionCatalog::from_json(include_str!("../../data/whmcs_api_actions.json"))?;
+    /// assert_eq!(catalog.len(), 162);
+    /// assert_eq!(catalog.categories().len(), 16);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_json(document: &str) -> Result<Self, CatalogError> {
+        CatalogBuilder::new().json(document)?.build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_carry_document_locations() {
+        let doc = r#"{"categories": [
+            {"name": "A", "actions": ["x"]},
+            {"name": "B", "actions": ["y", "bad name"]}
+        ]}"#;
+        let err = ActionCatalog::from_json(doc).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("categories[1].actions[1]: invalid action name")
+        );
+    }
+
+    #[test]
+    fn malformed_documents_are_refused() {
+        for doc in [
+            "",
+            "{",
+            "[]",
+            r#"{"categories": [], "extra": 1}"#,
+            r#"{"categories": 5}"#,
+        ] {
+            assert!(
+                matches!(ActionCatalog::from_json(doc), Err(CatalogError::Json(_))),
+                "{doc}"
+            );
+        }
+        let huge = " ".repeat(MAX_CATALOG_DOCUMENT_BYTES + 1);
+        assert!(matches!(
+            ActionCatalog::from_json(&huge),
+            Err(CatalogError::DocumentTooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn real_catalog_loads() {
+        let catalog = ActionCatalog::from_json(include_str!("../../data/whmcs_api_actions.json"))
+            .expect("the shipped catalog is valid");
+        assert_eq!(catalog.len(), 162);
+        assert_eq!(catalog.category("Billing").map(|c| c.len()), Some(24));
+        assert_eq!(
+            catalog
+                .action_category(catalog.action_id("GetClients").unwrap())
+                .unwrap()
+                .as_str(),
+            "Client"
+        );
+    }
+}

@@ -1,0 +1,305 @@
+//! Error types: one enum per kind of operation.
+//!
+//! Messages are lowercase, carry no final period and show user input in
+//! backticks, cut short and escaped so that a hostile input cannot flood a log.
+
+use std::fmt;
+
+use crate::role::RoleId;
+
+/// The longest part of a user input that an error message repeats.
+const SHOWN_CHARS: usize = 64;
+
+/// Renders user input for an error message: escaped, and cut after
+/// [`SHOWN_CHARS`] characters.
+pub(crate) fn shown(input: &str) -> String {
+    let mut out: String = input
+        .chars()
+        .take(SHOWN_CHARS)
+        .flat_map(char::escape_debug)
+        .collect();
+    if input.chars().nth(SHOWN_CHARS).is_some() {
+        out.push_str("...");
+    }
+    out
+}
+
+/// What kind of name a [`NameError`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NameKind {
+    /// An [`ActionName`](crate::ActionName).
+    Action,
+    /// A [`CategoryName`](crate::CategoryName).
+    Category,
+    /// A [`RoleName`](crate::RoleName).
+    Role,
+    /// A [`CredentialId`](crate::CredentialId).
+    Credential,
+}
+
+impl fmt::Display for NameKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Action => "action name",
+            Self::Category => "category name",
+            Self::Role => "role name",
+            Self::Credential => "credential identifier",
+        })
+    }
+}
+
+/// Which rule a name breaks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NameErrorKind {
+    /// The name is empty.
+    #[error("it is empty")]
+    Empty,
+    /// The name is longer than [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) bytes.
+    #[error("it is {len} bytes long, more than the 128 allowed")]
+    TooLong {
+        /// The length of the rejected name in bytes.
+        len: usize,
+    },
+    /// The name holds a character its kind does not allow.
+    #[error("character `{}` at byte {at} is not allowed", ch.escape_debug())]
+    InvalidChar {
+        /// The rejected character.
+        ch: char,
+        /// Its byte offset in the name.
+        at: usize,
+    },
+    /// The name starts or ends with a space.
+    #[error("it starts or ends with a space")]
+    EdgeSpace,
+    /// The name holds two spaces in a row.
+    #[error("two spaces in a row at byte {at}")]
+    DoubleSpace {
+        /// The byte offset of the second space.
+        at: usize,
+    },
+}
+
+/// A name that breaks its rule.
+///
+/// # Example
+///
+/// ```
+/// use api_roles::{ActionName, NameErrorKind};
+///
+/// let err = ActionName::new("Get Clients").unwrap_err();
+/// assert_eq!(err.reason(), &NameErrorKind::InvalidChar { ch: ' ', at: 3 });
+/// assert_eq!(
+///     err.to_string(),
+///     "invalid action name `Get Clients`: character ` ` at byte 3 is not allowed"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {kind} `{shown}`: {reason}")]
+pub struct NameError {
+    kind: NameKind,
+    shown: String,
+    reason: NameErrorKind,
+}
+
+impl NameError {
+    pub(crate) fn new(kind: NameKind, input: &str, reason: NameErrorKind) -> Self {
+        Self {
+            kind,
+            shown: shown(input),
+            reason,
+        }
+    }
+
+    /// Returns the kind of name that was rejected.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{NameKind, RoleName};
+    ///
+    /// assert_eq!(RoleName::new("").unwrap_err().kind(), NameKind::Role);
+    /// ```
+    pub fn kind(&self) -> NameKind {
+        self.kind
+    }
+
+    /// Returns the rule the name breaks.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{NameErrorKind, RoleName};
+    ///
+    /// assert_eq!(RoleName::new("").unwrap_err().reason(), &NameErrorKind::Empty);
+    /// ```
+    pub fn reason(&self) -> &NameErrorKind {
+        &self.reason
+    }
+}
+
+/// Why an [`ActionCatalog`](crate::ActionCatalog) could not be built or loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CatalogError {
+    /// A category or action name breaks its rule.
+    #[error("{at}: {source}")]
+    InvalidName {
+        /// Where the name stands, such as `categories[3].actions[7]`.
+        at: String,
+        /// The rule it breaks.
+        source: NameError,
+    },
+    /// Two actions have the same name under the catalog's matching rule.
+    #[error("duplicate action `{name}` in category `{category}`: already in category `{first}`")]
+    DuplicateAction {
+        /// The repeated name.
+        name: String,
+        /// The category of the repeat.
+        category: String,
+        /// The category that holds the first one.
+        first: String,
+    },
+    /// Two categories have the same name under the catalog's matching rule.
+    #[error("duplicate category `{name}`")]
+    DuplicateCategory {
+        /// The repeated name.
+        name: String,
+    },
+    /// An action names a category that the catalog does not have.
+    #[error("unknown category `{name}`")]
+    UnknownCategory {
+        /// The missing category.
+        name: String,
+    },
+    /// An extension asked for a different matching rule than the catalog has.
+    #[error("the name matching rule of a catalog cannot change when it is extended")]
+    MatchingChanged,
+    /// The catalog would hold more than [`MAX_ACTIONS`](crate::MAX_ACTIONS)
+    /// actions.
+    #[error("a catalog holds at most {max} actions")]
+    TooManyActions {
+        /// The limit.
+        max: usize,
+    },
+    /// The catalog document is larger than
+    /// [`MAX_CATALOG_DOCUMENT_BYTES`](crate::MAX_CATALOG_DOCUMENT_BYTES).
+    #[error("the catalog document is {len} bytes, more than the {max} allowed")]
+    DocumentTooLarge {
+        /// The size of the document.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The catalog document is not valid JSON of the expected shape.
+    #[error("invalid catalog document: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Why an edit of a [`Policy`](crate::Policy) was refused.
+///
+/// A refused edit changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// A role name or credential identifier breaks its rule.
+    #[error(transparent)]
+    InvalidName(#[from] NameError),
+    /// Another role already has this name under the catalog's matching rule.
+    #[error("duplicate role name `{name}`: role {existing} has it already")]
+    DuplicateRoleName {
+        /// The rejected name.
+        name: String,
+        /// The role that holds it.
+        existing: RoleId,
+    },
+    /// No role has this id (it never existed, or it was deleted).
+    #[error("unknown role {0}")]
+    UnknownRole(RoleId),
+    /// A grant names an action the catalog does not have.
+    #[error("unknown action `{name}` at {at}: not in the catalog")]
+    UnknownAction {
+        /// The name as given.
+        name: String,
+        /// Where it stands, such as `grants.actions[1]`.
+        at: String,
+    },
+    /// A grant names a category the catalog does not have.
+    #[error("unknown category `{name}` at {at}: not in the catalog")]
+    UnknownCategory {
+        /// The name as given.
+        name: String,
+        /// Where it stands, such as `grants.categories[0]`.
+        at: String,
+    },
+    /// A grant names an action or category that is not a valid name.
+    #[error("{at}: {source}")]
+    InvalidGrant {
+        /// Where it stands, such as `grants.except[2]`.
+        at: String,
+        /// The rule it breaks.
+        source: NameError,
+    },
+    /// A description is longer than
+    /// [`MAX_DESCRIPTION_LEN`](crate::MAX_DESCRIPTION_LEN) bytes.
+    #[error("description is {len} bytes long, more than the {max} allowed")]
+    DescriptionTooLong {
+        /// Its length in bytes.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// No credential has this identifier.
+    #[error("unknown credential `{0}`")]
+    UnknownCredential(String),
+    /// A credential with this identifier exists already.
+    #[error("duplicate credential `{0}`")]
+    DuplicateCredential(String),
+    /// The credential holds this role already.
+    #[error("credential `{credential}` holds role {role} already")]
+    RoleAlreadyAssigned {
+        /// The credential.
+        credential: String,
+        /// The role.
+        role: RoleId,
+    },
+    /// The credential does not hold this role.
+    #[error("credential `{credential}` does not hold role {role}")]
+    RoleNotAssigned {
+        /// The credential.
+        credential: String,
+        /// The role.
+        role: RoleId,
+    },
+    /// The credential holds [`MAX_ROLES_PER_CREDENTIAL`] roles already.
+    ///
+    /// [`MAX_ROLES_PER_CREDENTIAL`]: crate::MAX_ROLES_PER_CREDENTIAL
+    #[error("credential `{credential}` holds {max} roles, the most allowed")]
+    TooManyRoles {
+        /// The credential.
+        credential: String,
+        /// The limit.
+        max: usize,
+    },
+    /// The policy holds the most roles or credentials it may.
+    #[error("the policy holds {max} {what}, the most allowed")]
+    Full {
+        /// `roles` or `credentials`.
+        what: &'static str,
+        /// The limit.
+        max: usize,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_cuts_and_escapes() {
+        assert_eq!(shown("a\nb"), "a\\nb");
+        let long = "é".repeat(100);
+        assert_eq!(shown(&long), format!("{}...", "é".repeat(64)));
+    }
+}

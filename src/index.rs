@@ -1,0 +1,91 @@
+//! A hash index from names to dense `u32` positions.
+//!
+//! The index stores positions only; the names live with their owner, which
+//! passes a closure to read the name at a position. Hashing goes through a
+//! randomly seeded hasher, so that names chosen by an attacker cannot be
+//! made to collide, and follows a [`NameMatching`] rule without allocating.
+
+use std::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
+
+use crate::name::NameMatching;
+
+#[derive(Clone, Default)]
+pub(crate) struct NameIndex {
+    matching: NameMatching,
+    hasher: DefaultHashBuilder,
+    table: HashTable<u32>,
+}
+
+impl NameIndex {
+    pub(crate) fn new(matching: NameMatching) -> Self {
+        Self {
+            matching,
+            ..Self::default()
+        }
+    }
+
+    pub(crate) fn with_capacity(matching: NameMatching, capacity: usize) -> Self {
+        Self {
+            matching,
+            table: HashTable::with_capacity(capacity),
+            ..Self::default()
+        }
+    }
+
+    #[inline]
+    fn hash(&self, name: &str) -> u64 {
+        let mut state = self.hasher.build_hasher();
+        self.matching.hash_into(name, &mut state);
+        std::hash::Hasher::finish(&state)
+    }
+
+    /// Returns the position whose name matches `name`.
+    #[inline]
+    pub(crate) fn get<'a>(&self, name: &str, name_at: impl Fn(u32) -> &'a str) -> Option<u32> {
+        let hash = self.hash(name);
+        self.table
+            .find(hash, |&pos| self.matching.matches(name_at(pos), name))
+            .copied()
+    }
+
+    /// Records `pos` under `name`. The caller has checked that no other
+    /// position holds a matching name.
+    pub(crate) fn insert<'a>(&mut self, name: &str, pos: u32, name_at: impl Fn(u32) -> &'a str) {
+        let hash = self.hash(name);
+        let Self {
+            matching,
+            hasher,
+            table,
+        } = self;
+        table.insert_unique(hash, pos, |&other| {
+            let mut state = hasher.build_hasher();
+            matching.hash_into(name_at(other), &mut state);
+            std::hash::Hasher::finish(&state)
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_under_the_matching_rule() {
+        let names = ["GetClients", "AddCredit"];
+        for matching in [NameMatching::Exact, NameMatching::AsciiCaseInsensitive] {
+            let mut index = NameIndex::new(matching);
+            for (pos, name) in names.iter().enumerate() {
+                index.insert(name, pos as u32, |p| names[p as usize]);
+            }
+            assert_eq!(index.get("AddCredit", |p| names[p as usize]), Some(1));
+            let folded = index.get("addcredit", |p| names[p as usize]);
+            assert_eq!(
+                folded.is_some(),
+                matching == NameMatching::AsciiCaseInsensitive
+            );
+            assert_eq!(index.get("GetClients", |p| names[p as usize]), Some(0));
+        }
+    }
+}

@@ -1,0 +1,749 @@
+//! [`Policy`]: the validated state of catalog, roles and credentials.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use hashbrown::HashMap;
+
+use crate::authorizer::Authorizer;
+use crate::catalog::ActionCatalog;
+use crate::credential::{Credential, MAX_DESCRIPTION_LEN, MAX_ROLES_PER_CREDENTIAL};
+use crate::error::PolicyError;
+use crate::name::{CredentialId, NameMatching, RoleName};
+use crate::role::{Grants, Role, RoleId};
+
+/// The most roles a policy may hold.
+pub const MAX_ROLES: usize = 1 << 20;
+
+/// The most credentials a policy may hold.
+pub const MAX_CREDENTIALS: usize = 1 << 24;
+
+/// The catalog, roles and credentials of a host, and the only way to change
+/// them.
+///
+/// Every edit checks its input first and either applies whole or returns a
+/// [`PolicyError`] and changes nothing. [`Policy::compile`] turns the policy
+/// into an [`Authorizer`] that answers requests.
+///
+/// # Example
+///
+/// ```
+/// use api_roles::{ActionCatalog, Grants, Policy};
+///
+/// let catalog = ActionCatalog::builder()
+///     .actions("Billing", ["AddCredit", "RefundPayment"])
+///     .actions("Client", ["GetClients"])
+///     .build()?;
+/// let mut policy = Policy::new(catalog);
+/// let clerk = policy.create_role(
+///     "Billing clerk",
+///     Grants::new().category("Billing").except("RefundPayment"),
+/// )?;
+/// policy.create_credential("invoicing-app")?;
+/// policy.assign_role("invoicing-app", clerk)?;
+///
+/// let authorizer = policy.compile();
+/// assert!(authorizer.is_allowed("invoicing-app", "AddCredit"));
+/// assert!(!authorizer.is_allowed("invoicing-app", "RefundPayment"));
+///
+/// // A failed edit changes nothing.
+/// assert!(policy.set_grants(clerk, Grants::new().action("NoSuchAction")).is_err());
+/// assert!(policy.compile().is_allowed("invoicing-app", "AddCredit"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Policy {
+    catalog: Arc<ActionCatalog>,
+    roles: BTreeMap<RoleId, Role>,
+    /// Role names folded by the catalog's matching rule.
+    role_names: HashMap<Box<str>, RoleId>,
+    credentials: BTreeMap<CredentialId, Credential>,
+    next_role_id: u64,
+}
+
+impl Policy {
+    /// Creates a policy with no role and no credential over `catalog`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{ActionCatalog, Policy};
+    ///
+    /// let policy = Policy::new(ActionCatalog::builder().build()?);
+    /// assert_eq!(policy.roles().count(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(catalog: ActionCatalog) -> Self {
+        Self::with_shared_catalog(Arc::new(catalog))
+    }
+
+    /// Creates a policy over a catalog shared with other policies.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use api_roles::{ActionCatalog, Policy};
+    ///
+    /// let catalog = Arc::new(ActionCatalog::builder().build()?);
+    /// let a = Policy::with_shared_catalog(Arc::clone(&catalog));
+    /// let b = Policy::with_shared_catalog(catalog);
+    /// assert!(Arc::ptr_eq(a.catalog(), b.catalog()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_shared_catalog(catalog: Arc<ActionCatalog>) -> Self {
+        Self {
+            catalog,
+            roles: BTreeMap::new(),
+            role_names: HashMap::new(),
+            credentials: BTreeMap::new(),
+            next_role_id: 1,
+        }
+    }
+
+    /// Returns the catalog.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{ActionCatalog, Policy};
+    ///
+    /// let policy = Policy::new(ActionCatalog::builder().actions("A", ["X"]).build()?);
+    /// assert_eq!(policy.catalog().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn catalog(&self) -> &Arc<ActionCatalog> {
+        &self.catalog
+    }
+
+    /// Compiles the policy into an [`Authorizer`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{ActionCatalog, Policy};
+    ///
+    /// let authorizer = Policy::new(ActionCatalog::builder().build()?).compile();
+    /// assert!(!authorizer.is_allowed("anyone", "Anything"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn compile(&self) -> Authorizer {
+        Authorizer::compile(self)
+    }
+
+    // ---- roles ---------------------------------------------------------
+
+    /// Returns the role with id `id`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Grants, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// let id = policy.create_role("Auditor", Grants::new())?;
+    /// assert_eq!(policy.role(id).map(|r| r.name().as_str()), Some("Auditor"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn role(&self, id: RoleId) -> Option<&Role> {
+        self.roles.get(&id)
+    }
+
+    /// Returns the role named `name` under the catalog's matching rule.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Grants, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// let id = policy.create_role("Auditor", Grants::new())?;
+    /// assert_eq!(policy.role_by_name("Auditor").map(|r| r.id()), Some(id));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn role_by_name(&self, name: &str) -> Option<&Role> {
+        let id = self.role_names.get(&*fold(self.matching(), name))?;
+        self.roles.get(id)
+    }
+
+    /// Returns the roles in id order.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Grants, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// policy.create_role("A", Grants::new())?;
+    /// policy.create_role("B", Grants::new())?;
+    /// let names: Vec<&str> = policy.roles().map(|r| r.name().as_str()).collect();
+    /// assert_eq!(names, ["A", "B"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn roles(&self) -> impl ExactSizeIterator<Item = &Role> + '_ {
+        self.roles.values()
+    }
+
+    /// Creates a role and returns its id.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an invalid name, a name another role has under the catalog's
+    /// matching rule, grants that name unknown actions or categories, and a
+    /// policy that holds [`MAX_ROLES`] roles already.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{ActionCatalog, Grants, Policy, PolicyError};
+    ///
+    /// let catalog = ActionCatalog::builder().actions("Client", ["GetClients"]).build()?;
+    /// let mut policy = Policy::new(catalog);
+    /// policy.create_role("Support desk", Grants::new().category("Client"))?;
+    /// let err = policy.create_role("Support desk", Grants::new()).unwrap_err();
+    /// assert!(matches!(err, PolicyError::DuplicateRoleName { .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_role(&mut self, name: &str, grants: Grants) -> Result<RoleId, PolicyError> {
+        if self.roles.len() >= MAX_ROLES {
+            return Err(PolicyError::Full {
+                what: "roles",
+                max: MAX_ROLES,
+            });
+        }
+        let name = self.check_role_name(name, None)?;
+        let grants = grants.resolve(&self.catalog)?;
+
+        let id = RoleId::new(self.next_role_id);
+        self.next_role_id += 1;
+        self.role_names
+            .insert(fold(self.matching(), name.as_str()), id);
+        self.roles.insert(
+            id,
+            Role {
+                id,
+                name,
+                description: None,
+                grants,
+            },
+        );
+        Ok(id)
+    }
+
+    /// Renames a role.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an unknown role, an invalid name, and a name another role has.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Grants, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// let id = policy.create_role("Support", Grants::new())?;
+    /// policy.rename_role(id, "Support desk")?;
+    /// assert!(policy.role_by_name("Support").is_none());
+    /// assert!(policy.role_by_name("Support desk").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rename_role(&mut self, id: RoleId, name: &str) -> Result<(), PolicyError> {
+        let old = self.role_or_err(id)?.name.clone();
+        let name = self.check_role_name(name, Some(id))?;
+
+        let matching = self.matching();
+        self.role_names.remove(&*fold(matching, old.as_str()));
+        self.role_names.insert(fold(matching, name.as_str()), id);
+        if let Some(role) = self.roles.get_mut(&id) {
+            role.name = name;
+        }
+        Ok(())
+    }
+
+    /// Sets or clears a role's description.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an unknown role and a description over
+    /// [`MAX_DESCRIPTION_LEN`] bytes.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Grants, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// let id = policy.create_role("Support", Grants::new())?;
+    /// policy.describe_role(id, Some("First-line support"))?;
+    /// policy.describe_role(id, None)?;
+    /// assert_eq!(policy.role(id).and_then(|r| r.description()), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn describe_role(
+        &mut self,
+        id: RoleId,
+        description: Option<&str>,
+    ) -> Result<(), PolicyError> {
+        self.role_or_err(id)?;
+        let description = check_description(description)?;
+
+        if let Some(role) = self.roles.get_mut(&id) {
+            role.description = description;
+        }
+        Ok(())
+    }
+
+    /// Replaces a role's grants.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an unknown role, and grants that name invalid or unknown
+    /// actions or categories; the error gives the place, such as
+    /// `grants.actions[1]`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Grants, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().actions("Client", ["GetClients"]).build()?);
+    /// let id = policy.create_role("Support", Grants::new())?;
+    /// policy.set_grants(id, Grants::new().action("GetClients"))?;
+    /// let err = policy.set_grants(id, Grants::new().action("GetClient")).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "unknown action `GetClient` at grants.actions[0]: not in the catalog"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_grants(&mut self, id: RoleId, grants: Grants) -> Result<(), PolicyError> {
+        self.role_or_err(id)?;
+        let grants = grants.resolve(&self.catalog)?;
+
+        if let Some(role) = self.roles.get_mut(&id) {
+            role.grants = grants;
+        }
+        Ok(())
+    }
+
+    /// Deletes a role, removes it from every credential that held it, and
+    /// returns it. Its id is never given to another role.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an unknown role.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Grants, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().actions("Client", ["GetClients"]).build()?);
+    /// let id = policy.create_role("Support", Grants::new().category("Client"))?;
+    /// policy.create_credential("helpdesk")?;
+    /// policy.assign_role("helpdesk", id)?;
+    /// policy.delete_role(id)?;
+    /// assert!(policy.credential("helpdesk").ok_or("missing")?.roles().is_empty());
+    /// assert!(!policy.compile().is_allowed("helpdesk", "GetClients"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn delete_role(&mut self, id: RoleId) -> Result<Role, PolicyError> {
+        let role = self.roles.remove(&id).ok_or(PolicyError::UnknownRole(id))?;
+
+        self.role_names
+            .remove(&*fold(self.matching(), role.name.as_str()));
+        for credential in self.credentials.values_mut() {
+            credential.roles.retain(|held| *held != id);
+        }
+        Ok(role)
+    }
+
+    // ---- credentials ---------------------------------------------------
+
+    /// Returns the credential with identifier `id`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// policy.create_credential("crm-sync")?;
+    /// assert!(policy.credential("crm-sync").is_some());
+    /// assert!(policy.credential("CRM-SYNC").is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn credential(&self, id: &str) -> Option<&Credential> {
+        self.credentials.get(id)
+    }
+
+    /// Returns the credentials in identifier order.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// policy.create_credential("b")?;
+    /// policy.create_credential("a")?;
+    /// let ids: Vec<&str> = policy.credentials().map(|c| c.id().as_str()).collect();
+    /// assert_eq!(ids, ["a", "b"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn credentials(&self) -> impl ExactSizeIterator<Item = &Credential> + '_ {
+        self.credentials.values()
+    }
+
+    /// Creates an enabled credential with no role.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an invalid identifier, one that exists already, and a policy
+    /// that holds [`MAX_CREDENTIALS`] credentials already.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// policy.create_credential("crm-sync")?;
+    /// assert!(policy.create_credential("crm-sync").is_err());
+    /// assert!(policy.create_credential("has space").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create_credential(&mut self, id: &str) -> Result<(), PolicyError> {
+        let id = CredentialId::new(id)?;
+        if self.credentials.contains_key(&id) {
+            return Err(PolicyError::DuplicateCredential(id.to_string()));
+        }
+        if self.credentials.len() >= MAX_CREDENTIALS {
+            return Err(PolicyError::Full {
+                what: "credentials",
+                max: MAX_CREDENTIALS,
+            });
+        }
+
+        self.credentials.insert(id.clone(), Credential::new(id));
+        Ok(())
+    }
+
+    /// Deletes a credential and returns it.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an unknown credential.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// policy.create_credential("old")?;
+    /// policy.delete_credential("old")?;
+    /// assert!(policy.delete_credential("old").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn delete_credential(&mut self, id: &str) -> Result<Credential, PolicyError> {
+        self.credentials
+            .remove(id)
+            .ok_or_else(|| unknown_credential(id))
+    }
+
+    /// Sets or clears a credential's description.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an unknown credential and a description over
+    /// [`MAX_DESCRIPTION_LEN`] bytes.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// policy.create_credential("crm")?;
+    /// assert!(policy.describe_credential("crm", Some(&"x".repeat(2000))).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn describe_credential(
+        &mut self,
+        id: &str,
+        description: Option<&str>,
+    ) -> Result<(), PolicyError> {
+        let description = check_description(description)?;
+        self.credential_mut(id)?.description = description;
+        Ok(())
+    }
+
+    /// Enables a credential. Enabling an enabled credential changes nothing.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an unknown credential.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// policy.create_credential("crm")?;
+    /// policy.disable_credential("crm")?;
+    /// policy.enable_credential("crm")?;
+    /// assert!(policy.credential("crm").ok_or("missing")?.is_enabled());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn enable_credential(&mut self, id: &str) -> Result<(), PolicyError> {
+        self.credential_mut(id)?.enabled = true;
+        Ok(())
+    }
+
+    /// Disables a credential: it is denied everything until enabled again.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an unknown credential.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Grants, Policy, Decision, DenyReason};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().actions("A", ["X"]).build()?);
+    /// let all = policy.create_role("All", Grants::all_actions())?;
+    /// policy.create_credential("crm")?;
+    /// policy.assign_role("crm", all)?;
+    /// policy.disable_credential("crm")?;
+    /// assert_eq!(
+    ///     policy.compile().authorize("crm", "X"),
+    ///     Decision::Denied(DenyReason::CredentialDisabled)
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn disable_credential(&mut self, id: &str) -> Result<(), PolicyError> {
+        self.credential_mut(id)?.enabled = false;
+        Ok(())
+    }
+
+    /// Assigns a role to a credential.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an unknown credential or role, a role the credential holds
+    /// already, and a credential that holds [`MAX_ROLES_PER_CREDENTIAL`] roles.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Grants, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// let role = policy.create_role("Reader", Grants::new())?;
+    /// policy.create_credential("crm")?;
+    /// policy.assign_role("crm", role)?;
+    /// assert!(policy.assign_role("crm", role).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn assign_role(&mut self, credential: &str, role: RoleId) -> Result<(), PolicyError> {
+        self.role_or_err(role)?;
+        let entry = self.credential_mut(credential)?;
+        if entry.roles.contains(&role) {
+            return Err(PolicyError::RoleAlreadyAssigned {
+                credential: credential.into(),
+                role,
+            });
+        }
+        if entry.roles.len() >= MAX_ROLES_PER_CREDENTIAL {
+            return Err(PolicyError::TooManyRoles {
+                credential: credential.into(),
+                max: MAX_ROLES_PER_CREDENTIAL,
+            });
+        }
+
+        entry.roles.push(role);
+        Ok(())
+    }
+
+    /// Takes a role away from a credential.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an unknown credential and a role the credential does not hold.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Grants, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// let role = policy.create_role("Reader", Grants::new())?;
+    /// policy.create_credential("crm")?;
+    /// policy.assign_role("crm", role)?;
+    /// policy.unassign_role("crm", role)?;
+    /// assert!(policy.unassign_role("crm", role).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn unassign_role(&mut self, credential: &str, role: RoleId) -> Result<(), PolicyError> {
+        let entry = self.credential_mut(credential)?;
+        let Some(pos) = entry.roles.iter().position(|held| *held == role) else {
+            return Err(PolicyError::RoleNotAssigned {
+                credential: credential.into(),
+                role,
+            });
+        };
+
+        entry.roles.remove(pos);
+        Ok(())
+    }
+
+    // ---- helpers -------------------------------------------------------
+
+    pub(crate) fn matching(&self) -> NameMatching {
+        self.catalog.name_matching()
+    }
+
+    fn role_or_err(&self, id: RoleId) -> Result<&Role, PolicyError> {
+        self.roles.get(&id).ok_or(PolicyError::UnknownRole(id))
+    }
+
+    fn credential_mut(&mut self, id: &str) -> Result<&mut Credential, PolicyError> {
+        self.credentials
+            .get_mut(id)
+            .ok_or_else(|| unknown_credential(id))
+    }
+
+    /// Validates a role name and checks that no role but `renaming` has it.
+    fn check_role_name(
+        &self,
+        name: &str,
+        renaming: Option<RoleId>,
+    ) -> Result<RoleName, PolicyError> {
+        let name = RoleName::new(name)?;
+        match self.role_names.get(&*fold(self.matching(), name.as_str())) {
+            Some(&existing) if Some(existing) != renaming => Err(PolicyError::DuplicateRoleName {
+                name: name.to_string(),
+                existing,
+            }),
+            _ => Ok(name),
+        }
+    }
+}
+
+/// Returns the key under which `name` is unique for `matching`.
+fn fold(matching: NameMatching, name: &str) -> Box<str> {
+    match matching {
+        NameMatching::Exact => name.into(),
+        NameMatching::AsciiCaseInsensitive => name.to_ascii_lowercase().into(),
+    }
+}
+
+fn unknown_credential(id: &str) -> PolicyError {
+    PolicyError::UnknownCredential(crate::error::shown(id))
+}
+
+fn check_description(description: Option<&str>) -> Result<Option<String>, PolicyError> {
+    match description {
+        Some(text) if text.len() > MAX_DESCRIPTION_LEN => Err(PolicyError::DescriptionTooLong {
+            len: text.len(),
+            max: MAX_DESCRIPTION_LEN,
+        }),
+        other => Ok(other.map(str::to_owned)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::CatalogBuilder;
+
+    fn policy(matching: NameMatching) -> Policy {
+        let catalog = CatalogBuilder::new()
+            .name_matching(matching)
+            .actions("Billing", ["AddCredit", "RefundPayment"])
+            .actions("Client", ["GetClients"])
+            .build()
+            .unwrap();
+        Policy::new(catalog)
+    }
+
+    #[test]
+    fn role_names_are_unique_under_the_case_rule() {
+        let mut exact = policy(NameMatching::Exact);
+        exact.create_role("Support", Grants::new()).unwrap();
+        assert!(exact.create_role("support", Grants::new()).is_ok());
+
+        let mut folded = policy(NameMatching::AsciiCaseInsensitive);
+        let id = folded.create_role("Support", Grants::new()).unwrap();
+        let err = folded.create_role("SUPPORT", Grants::new()).unwrap_err();
+        assert_eq!(
+            err,
+            PolicyError::DuplicateRoleName {
+                name: "SUPPORT".into(),
+                existing: id
+            }
+        );
+        assert_eq!(folded.role_by_name("support").map(Role::id), Some(id));
+        folded.rename_role(id, "SUPPORT").unwrap();
+        assert_eq!(folded.role(id).unwrap().name().as_str(), "SUPPORT");
+    }
+
+    #[test]
+    fn failed_edits_change_nothing() {
+        let mut policy = policy(NameMatching::Exact);
+        let id = policy
+            .create_role("Billing", Grants::new().category("Billing"))
+            .unwrap();
+        policy.create_credential("app").unwrap();
+        policy.assign_role("app", id).unwrap();
+        let before = format!("{policy:?}");
+
+        assert!(policy.create_role("Bad  Name", Grants::new()).is_err());
+        assert!(
+            policy
+                .create_role("Fine", Grants::new().action("Nope"))
+                .is_err()
+        );
+        assert!(policy.rename_role(id, " lead").is_err());
+        assert!(policy.rename_role(RoleId::new(99), "x").is_err());
+        assert!(
+            policy
+                .set_grants(id, Grants::new().action("AddCredit").category("No"))
+                .is_err()
+        );
+        assert!(policy.describe_role(id, Some(&"d".repeat(1025))).is_err());
+        assert!(policy.assign_role("app", id).is_err());
+        assert!(policy.assign_role("ghost", id).is_err());
+        assert!(policy.unassign_role("app", RoleId::new(99)).is_err());
+        assert!(policy.create_credential("app").is_err());
+        assert!(policy.delete_role(RoleId::new(99)).is_err());
+        assert_eq!(format!("{policy:?}"), before);
+    }
+
+    #[test]
+    fn role_ids_are_never_reused() {
+        let mut policy = policy(NameMatching::Exact);
+        let a = policy.create_role("A", Grants::new()).unwrap();
+        policy.delete_role(a).unwrap();
+        let b = policy.create_role("A", Grants::new()).unwrap();
+        assert!(b > a);
+        assert!(policy.role(a).is_none());
+    }
+
+    #[test]
+    fn roles_per_credential_are_limited() {
+        let mut policy = policy(NameMatching::Exact);
+        policy.create_credential("app").unwrap();
+        for i in 0..MAX_ROLES_PER_CREDENTIAL {
+            let id = policy.create_role(&format!("R{i}"), Grants::new()).unwrap();
+            policy.assign_role("app", id).unwrap();
+        }
+        let extra = policy.create_role("Extra", Grants::new()).unwrap();
+        let err = policy.assign_role("app", extra).unwrap_err();
+        assert!(matches!(err, PolicyError::TooManyRoles { .. }));
+    }
+
+    #[test]
+    fn descriptions_are_bounded_in_bytes() {
+        let mut policy = policy(NameMatching::Exact);
+        let id = policy.create_role("A", Grants::new()).unwrap();
+        let exactly = "é".repeat(MAX_DESCRIPTION_LEN / 2);
+        policy.describe_role(id, Some(&exactly)).unwrap();
+        let over = format!("{exactly}x");
+        assert!(matches!(
+            policy.describe_role(id, Some(&over)),
+            Err(PolicyError::DescriptionTooLong {
+                len: 1025,
+                max: 1024
+            })
+        ));
+    }
+}
