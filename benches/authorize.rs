@@ -17,7 +17,7 @@
 
 use std::hint::black_box;
 
-use api_roles::{ActionCatalog, Authorizer, DenyReason, Grants, NameMatching, Policy};
+use api_roles::{ActionCatalog, Authorizer, DenyReason, Grants, NameMatching, Policy, Request};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::rngs::SmallRng;
 use rand::seq::IndexedRandom;
@@ -63,7 +63,7 @@ fn policy(matching: NameMatching) -> Policy {
     }
     for i in 0..CREDENTIALS {
         let id = format!("key-{i:05}");
-        policy.create_credential(&id).expect("valid credential");
+        let _secret = policy.create_credential(&id).expect("valid credential");
         let count = rng.random_range(1..=4);
         for role in roles.choose_multiple(&mut rng, count) {
             policy.assign_role(&id, *role).expect("role exists");
@@ -124,6 +124,55 @@ fn bench_authorize(c: &mut Criterion) {
     }
 }
 
+/// The whole request gate: hash and verify the secret, check state and
+/// networks, then the permission.
+fn bench_gate(c: &mut Criterion) {
+    let mut policy = policy(NameMatching::AsciiCaseInsensitive);
+    let secret = policy.reset_secret("key-07000").expect("credential exists");
+    let authorizer = policy.compile();
+    let action = authorizer
+        .catalog()
+        .actions()
+        .map(|(_, name)| name.to_string())
+        .find(|name| authorizer.is_allowed("key-07000", name))
+        .expect("the credential may do something");
+    let client = "192.0.2.7".parse().expect("valid address");
+    let now = std::time::SystemTime::now();
+
+    let mut group = c.benchmark_group("gate");
+    group.bench_function("allowed", |b| {
+        b.iter(|| {
+            let request = Request::new("key-07000", secret.expose(), &action, client).at(now);
+            authorizer.check(black_box(&request))
+        })
+    });
+    group.bench_function("wrong_secret", |b| {
+        b.iter(|| {
+            let request = Request::new("key-07000", "ars_wrong", &action, client).at(now);
+            authorizer.check(black_box(&request))
+        })
+    });
+    let last = if secret.expose().ends_with('A') {
+        'E'
+    } else {
+        'A'
+    };
+    let wrong = format!("{}{last}", &secret.expose()[..46]);
+    group.bench_function("wrong_secret_well_formed", |b| {
+        b.iter(|| {
+            let request = Request::new("key-07000", &wrong, &action, client).at(now);
+            authorizer.check(black_box(&request))
+        })
+    });
+    group.bench_function("unknown_credential", |b| {
+        b.iter(|| {
+            let request = Request::new("key-99999", secret.expose(), &action, client).at(now);
+            authorizer.check(black_box(&request))
+        })
+    });
+    group.finish();
+}
+
 fn bench_compile(c: &mut Criterion) {
     let policy = policy(NameMatching::AsciiCaseInsensitive);
     c.bench_function("compile/10k_credentials_100_roles", |b| {
@@ -131,5 +180,5 @@ fn bench_compile(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_authorize, bench_compile);
+criterion_group!(benches, bench_authorize, bench_gate, bench_compile);
 criterion_main!(benches);

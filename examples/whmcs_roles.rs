@@ -1,24 +1,42 @@
 //! Roles on the real WHMCS catalog of 162 API actions.
 //!
 //! Loads `data/whmcs_api_actions.json`, defines the roles a hosting company
-//! would give its integrations, issues credentials, upgrades two credentials
-//! from before roles existed, then authorizes 100,000 seeded requests and
-//! prints sample decisions, counts per outcome and checks per second.
+//! would give its integrations, issues credentials with secrets (one rotated,
+//! one expiring, one disabled, one restricted to a network), upgrades two
+//! credentials from before roles existed, then sends 100,000 seeded requests
+//! through the request gate and prints sample decisions with their WHMCS
+//! error texts, counts per outcome and checks per second.
 //!
 //! Run it with `cargo run --release --example whmcs_roles`.
 
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::hint::black_box;
-use std::time::Instant;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
-use api_roles::{ActionCatalog, Authorizer, Decision, Grants, NameMatching, Policy};
+use api_roles::{
+    ActionCatalog, Authorizer, Decision, Grants, ManualClock, NameMatching, Policy, Request,
+};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 const CATALOG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/whmcs_api_actions.json");
 const REQUESTS: usize = 100_000;
-const ROUNDS: usize = 20;
+const ROUNDS: usize = 10;
+
+/// The example's "now": requests are judged two hours after set-up.
+const SETUP: Duration = Duration::from_secs(1_800_000_000);
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// A request as the host receives it.
+struct Incoming {
+    credential: String,
+    secret: String,
+    action: String,
+    client: IpAddr,
+}
 
 fn main() -> Result<(), Box<dyn Error>> {
     let document = std::fs::read_to_string(CATALOG)
@@ -34,34 +52,38 @@ fn main() -> Result<(), Box<dyn Error>> {
         catalog.categories().len()
     );
 
-    let mut policy = Policy::new(catalog);
+    let setup = SystemTime::UNIX_EPOCH + SETUP;
+    let mut policy = Policy::new(catalog).with_clock(Arc::new(ManualClock::new(setup)));
     define_roles(&mut policy)?;
-    issue_credentials(&mut policy)?;
+    let mut secrets = issue_credentials(&mut policy, setup)?;
 
     // Two integrations from before roles existed: they hold no role yet.
-    policy.create_credential("legacy-crm")?;
-    policy.create_credential("legacy-mobile-app")?;
+    for id in ["legacy-crm", "legacy-mobile-app"] {
+        let secret = policy.create_credential(id)?;
+        secrets.insert(id, secret.expose().to_owned());
+    }
     let report = policy.upgrade_legacy()?;
     let role = report
         .role()
         .and_then(|id| policy.role(id))
         .map(|r| r.name().to_string());
     println!(
-        "legacy upgrade: {} credentials given role `{}`; running it again changes {} credentials",
+        "legacy upgrade: {} credentials given role `{}`; running it again changes {}",
         report.credentials().len(),
         role.unwrap_or_default(),
         policy.upgrade_legacy()?.credentials().len(),
     );
 
     let authorizer = policy.compile();
+    let now = setup + 2 * HOUR;
     println!();
-    print_samples(&authorizer);
+    print_samples(&authorizer, &secrets, now);
 
-    let requests = seeded_requests(&authorizer, REQUESTS);
+    let requests = seeded_requests(&authorizer, &secrets, REQUESTS);
     println!();
-    print_counts(&authorizer, &requests);
+    print_counts(&authorizer, &requests, now);
     println!();
-    print_throughput(&authorizer, &requests);
+    print_throughput(&authorizer, &requests, now);
     Ok(())
 }
 
@@ -128,8 +150,13 @@ fn define_roles(policy: &mut Policy) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-fn issue_credentials(policy: &mut Policy) -> Result<(), Box<dyn Error>> {
-    let assignments: [(&str, &[&str]); 6] = [
+/// Issues the credentials and returns their secrets, as a host would hand
+/// them to each integration once.
+fn issue_credentials(
+    policy: &mut Policy,
+    setup: SystemTime,
+) -> Result<BTreeMap<&'static str, String>, Box<dyn Error>> {
+    let assignments: [(&str, &[&str]); 7] = [
         ("billing-sync", &["Billing clerk"]),
         ("helpdesk-widget", &["Support desk"]),
         ("provisioner", &["Provisioning"]),
@@ -139,9 +166,12 @@ fn issue_credentials(policy: &mut Policy) -> Result<(), Box<dyn Error>> {
             &["Billing without refunds", "Read-only reporting"],
         ),
         ("retired-reseller", &["Billing clerk", "Provisioning"]),
+        ("contractor-audit", &["Read-only reporting"]),
     ];
+    let mut secrets = BTreeMap::new();
     for (id, roles) in assignments {
-        policy.create_credential(id)?;
+        let secret = policy.create_credential(id)?;
+        secrets.insert(id, secret.expose().to_owned());
         for name in roles {
             let role = policy
                 .role_by_name(name)
@@ -150,59 +180,135 @@ fn issue_credentials(policy: &mut Policy) -> Result<(), Box<dyn Error>> {
             policy.assign_role(id, role)?;
         }
     }
+
+    // The billing integration is rolling over to a new secret: the old one
+    // keeps working for a day.
+    let new = policy.rotate_secret("billing-sync", setup + 24 * HOUR)?;
+    secrets.insert("billing-sync", new.expose().to_owned());
+    // The provisioner runs in the data centre only.
+    policy.set_allowed_networks("provisioner", ["10.20.0.0/16", "fd00:20::/32"])?;
+    // The auditor's access ended an hour after set-up.
+    policy.set_expiry("contractor-audit", Some(setup + HOUR))?;
     policy.describe_credential("retired-reseller", Some("Reseller contract ended"))?;
     policy.disable_credential("retired-reseller")?;
-    Ok(())
+    Ok(secrets)
 }
 
-fn print_samples(authorizer: &Authorizer) {
+fn print_samples(authorizer: &Authorizer, secrets: &BTreeMap<&str, String>, now: SystemTime) {
+    let secret = |id: &str| secrets.get(id).cloned().unwrap_or_default();
+    let office = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 20));
+    let datacentre = IpAddr::V4(Ipv4Addr::new(10, 20, 3, 4));
     let samples = [
-        ("billing-sync", "AddInvoicePayment"),
-        ("billing-sync", "getclients"),
-        ("billing-sync", "DeleteClient"),
-        ("helpdesk-widget", "OpenTicket"),
-        ("provisioner", "ModuleSuspend"),
-        ("bi-dashboard", "GetStats"),
-        ("bi-dashboard", "GetClientPassword"),
-        ("accounting-export", "CreateInvoice"),
-        ("accounting-export", "AddCredit"),
-        ("legacy-crm", "DecryptPassword"),
-        ("retired-reseller", "GetInvoices"),
-        ("billing-sync", "RefundEverything"),
-        ("unknown-key", "GetClients"),
+        (
+            "billing-sync",
+            secret("billing-sync"),
+            "AddInvoicePayment",
+            office,
+        ),
+        ("billing-sync", secret("billing-sync"), "getclients", office),
+        (
+            "billing-sync",
+            secret("billing-sync"),
+            "DeleteClient",
+            office,
+        ),
+        (
+            "billing-sync",
+            secret("helpdesk-widget"),
+            "GetInvoices",
+            office,
+        ),
+        (
+            "helpdesk-widget",
+            secret("helpdesk-widget"),
+            "OpenTicket",
+            office,
+        ),
+        (
+            "provisioner",
+            secret("provisioner"),
+            "ModuleSuspend",
+            datacentre,
+        ),
+        (
+            "provisioner",
+            secret("provisioner"),
+            "ModuleSuspend",
+            office,
+        ),
+        (
+            "bi-dashboard",
+            secret("bi-dashboard"),
+            "GetClientPassword",
+            office,
+        ),
+        (
+            "accounting-export",
+            secret("accounting-export"),
+            "AddCredit",
+            office,
+        ),
+        (
+            "legacy-crm",
+            secret("legacy-crm"),
+            "DecryptPassword",
+            office,
+        ),
+        (
+            "retired-reseller",
+            secret("retired-reseller"),
+            "GetInvoices",
+            office,
+        ),
+        (
+            "contractor-audit",
+            secret("contractor-audit"),
+            "GetStats",
+            office,
+        ),
+        (
+            "billing-sync",
+            secret("billing-sync"),
+            "RefundEverything",
+            office,
+        ),
+        ("unknown-key", secret("billing-sync"), "GetClients", office),
     ];
     println!(
-        "{:<18} {:<20} {:<30} why",
-        "credential", "action", "decision"
+        "{:<18} {:<18} {:<34} {:<40} WHMCS error",
+        "credential", "action", "decision", "granted by"
     );
-    for (credential, action) in samples {
-        let explanation = authorizer.explain(credential, action);
-        let why: Vec<String> = explanation
-            .grants()
-            .iter()
-            .map(|grant| format!("role `{}` via {}", grant.role_name(), grant.kind()))
-            .collect();
-        let decision = explanation.decision().to_string();
+    for (credential, secret, action, client) in samples {
+        let request = Request::new(credential, &secret, action, client).at(now);
+        let decision = authorizer.check(&request);
+        let granted_by: Vec<String> = match decision {
+            Decision::Allowed => authorizer
+                .explain(credential, action)
+                .grants()
+                .iter()
+                .map(|grant| format!("`{}` via {}", grant.role_name(), grant.kind()))
+                .collect(),
+            Decision::Denied(_) => Vec::new(),
+        };
         println!(
-            "{credential:<18} {action:<20} {decision:<30} {}",
-            why.join(", ")
+            "{credential:<18} {action:<18} {:<34} {:<40} {}",
+            decision.to_string(),
+            granted_by.join(", "),
+            request.whmcs_error(decision).unwrap_or_default(),
         );
     }
 }
 
-/// Makes `n` requests: mostly real credentials and actions, with unknown
-/// actions, unknown credentials and the disabled credential mixed in.
-fn seeded_requests(authorizer: &Authorizer, n: usize) -> Vec<(String, String)> {
+/// Makes `n` requests: mostly real credentials, secrets and actions, with
+/// wrong secrets, unknown actions, unknown credentials, the disabled and the
+/// expired credential, and foreign addresses mixed in.
+fn seeded_requests(
+    authorizer: &Authorizer,
+    secrets: &BTreeMap<&str, String>,
+    n: usize,
+) -> Vec<Incoming> {
     let mut rng = SmallRng::seed_from_u64(0x5eed);
-    let credentials = [
-        "billing-sync",
-        "helpdesk-widget",
-        "provisioner",
-        "bi-dashboard",
-        "accounting-export",
-        "legacy-crm",
-        "legacy-mobile-app",
-    ];
+    let ids: Vec<&str> = secrets.keys().copied().collect();
     let actions: Vec<String> = authorizer
         .catalog()
         .actions()
@@ -210,49 +316,72 @@ fn seeded_requests(authorizer: &Authorizer, n: usize) -> Vec<(String, String)> {
         .collect();
     (0..n)
         .map(|_| {
-            let action = actions[rng.random_range(0..actions.len())].clone();
+            let credential = ids[rng.random_range(0..ids.len())];
+            let mut request = Incoming {
+                credential: credential.to_owned(),
+                secret: secrets.get(credential).cloned().unwrap_or_default(),
+                action: actions[rng.random_range(0..actions.len())].clone(),
+                client: IpAddr::V4(Ipv4Addr::new(10, 20, rng.random(), rng.random())),
+            };
             match rng.random_range(0..100) {
-                0..5 => ("retired-reseller".to_owned(), action),
-                5..10 => (format!("unknown-{}", rng.random::<u32>()), action),
-                10..15 => (
-                    credentials[rng.random_range(0..7)].to_owned(),
-                    format!("{action}X"),
-                ),
-                _ => (credentials[rng.random_range(0..7)].to_owned(), action),
+                0..4 => request.credential = format!("unknown-{}", rng.random::<u32>()),
+                4..8 => request.secret.replace_range(10..11, "_"),
+                8..12 => request.action.push('X'),
+                12..16 => request.client = IpAddr::V4(Ipv4Addr::new(203, 0, 113, rng.random())),
+                _ => {}
             }
+            request
         })
         .collect()
 }
 
-fn print_counts(authorizer: &Authorizer, requests: &[(String, String)]) {
+fn print_counts(authorizer: &Authorizer, requests: &[Incoming], now: SystemTime) {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for (credential, action) in requests {
-        let decision = authorizer.authorize(credential, action);
-        *counts.entry(decision.to_string()).or_default() += 1;
+    for r in requests {
+        let request = Request::new(&r.credential, &r.secret, &r.action, r.client).at(now);
+        *counts
+            .entry(authorizer.check(&request).to_string())
+            .or_default() += 1;
     }
-    println!("{} seeded requests:", requests.len());
+    println!("{} seeded requests through the gate:", requests.len());
     for (outcome, count) in &counts {
-        println!("  {outcome:<32} {count:>7}");
+        println!("  {outcome:<34} {count:>7}");
     }
 }
 
-fn print_throughput(authorizer: &Authorizer, requests: &[(String, String)]) {
+fn print_throughput(authorizer: &Authorizer, requests: &[Incoming], now: SystemTime) {
+    let checks = (ROUNDS * requests.len()) as f64;
+    let report = |what: &str, elapsed: Duration, allowed: usize| {
+        println!(
+            "{what:<44} {:>6.1} ms for {} checks on one thread: {:>5.1} M/s, {:>4.0} ns per check ({allowed} allowed)",
+            elapsed.as_secs_f64() * 1e3,
+            ROUNDS * requests.len(),
+            checks / elapsed.as_secs_f64() / 1e6,
+            elapsed.as_nanos() as f64 / checks,
+        );
+    };
+
     let start = Instant::now();
     let mut allowed = 0usize;
     for _ in 0..ROUNDS {
-        for (credential, action) in requests {
-            let decision = authorizer.authorize(black_box(credential), black_box(action));
-            allowed += usize::from(decision == Decision::Allowed);
+        for r in requests {
+            let decision = authorizer.authorize(black_box(&r.credential), black_box(&r.action));
+            allowed += usize::from(decision.is_allowed());
         }
     }
-    let elapsed = start.elapsed();
-    let checks = (ROUNDS * requests.len()) as f64;
-    println!(
-        "{} checks on one thread in {:.1} ms: {:.1} million checks per second, {:.0} ns per check ({} allowed)",
-        ROUNDS * requests.len(),
-        elapsed.as_secs_f64() * 1e3,
-        checks / elapsed.as_secs_f64() / 1e6,
-        elapsed.as_nanos() as f64 / checks,
+    report("authorize (permissions only)", start.elapsed(), allowed);
+
+    let start = Instant::now();
+    let mut allowed = 0usize;
+    for _ in 0..ROUNDS {
+        for r in requests {
+            let request = Request::new(&r.credential, &r.secret, &r.action, r.client).at(now);
+            allowed += usize::from(authorizer.check(black_box(&request)).is_allowed());
+        }
+    }
+    report(
+        "check (secret, state, network, permissions)",
+        start.elapsed(),
         allowed,
     );
 }

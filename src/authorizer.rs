@@ -9,8 +9,10 @@ use crate::action_set::ActionSet;
 use crate::catalog::{ActionCatalog, ActionHandle, ActionId};
 use crate::credential::RoleList;
 use crate::decision::{Decision, DenyReason, Explanation, GrantKind, RoleGrant};
+use crate::gate::CompiledAuth;
 use crate::index::NameIndex;
 use crate::name::{CredentialId, NameMatching};
+use crate::network::NetworkList;
 use crate::policy::Policy;
 use crate::role::{Role, RoleId};
 
@@ -46,7 +48,7 @@ struct CompiledCredential {
 ///     .build()?;
 /// let mut policy = Policy::new(catalog);
 /// let reader = policy.create_role("Reader", Grants::new().action("GetClients"))?;
-/// policy.create_credential("crm")?;
+/// let _secret = policy.create_credential("crm")?;
 /// policy.assign_role("crm", reader)?;
 /// let authorizer = policy.compile();
 ///
@@ -68,6 +70,10 @@ pub struct Authorizer {
     credentials: Vec<CompiledCredential>,
     /// Distinct permission sets; credentials point into it.
     sets: Vec<ActionSet>,
+    /// Secrets, expiry and networks, parallel to `credentials`; read only by
+    /// the request gate.
+    auth: Vec<CompiledAuth>,
+    global_networks: Option<NetworkList>,
     /// The roles as compiled, for explanations.
     roles: HashMap<RoleId, Role>,
 }
@@ -84,6 +90,7 @@ impl Authorizer {
         let mut interner = SetInterner::default();
         let mut by_roles: HashMap<RoleList, u32> = HashMap::new();
         let mut credentials = Vec::with_capacity(policy.credentials().len());
+        let mut auth = Vec::with_capacity(credentials.capacity());
         let mut index = NameIndex::with_capacity(NameMatching::Exact, credentials.capacity());
         for credential in policy.credentials() {
             let mut key = credential.roles.clone();
@@ -106,6 +113,12 @@ impl Authorizer {
             index.insert(credential.id().as_str(), pos, |p| {
                 credentials[p as usize].id.as_str()
             });
+            auth.push(CompiledAuth {
+                secret: credential.secret,
+                previous: credential.previous_secret,
+                expires_at: credential.expires_at,
+                networks: credential.networks.clone(),
+            });
         }
 
         let roles = policy
@@ -117,6 +130,8 @@ impl Authorizer {
             index,
             credentials,
             sets: interner.sets,
+            auth,
+            global_networks: policy.global_networks().cloned(),
             roles,
         }
     }
@@ -144,7 +159,7 @@ impl Authorizer {
     /// use api_roles::{ActionCatalog, Policy};
     ///
     /// let mut policy = Policy::new(ActionCatalog::builder().build()?);
-    /// policy.create_credential("a")?;
+    /// let _secret = policy.create_credential("a")?;
     /// assert_eq!(policy.compile().credential_count(), 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -163,7 +178,7 @@ impl Authorizer {
     /// let all = policy.create_role("All", Grants::all_actions())?;
     /// for i in 0..100 {
     ///     let id = format!("key-{i}");
-    ///     policy.create_credential(&id)?;
+    ///     let _secret = policy.create_credential(&id)?;
     ///     policy.assign_role(&id, all)?;
     /// }
     /// // The empty set, and the set of every action.
@@ -174,12 +189,50 @@ impl Authorizer {
         self.sets.len()
     }
 
+    /// Returns the position of `credential` in the compiled tables.
+    #[inline]
+    pub(crate) fn position(&self, credential: &str) -> Option<usize> {
+        let name_at = |p: u32| self.credentials[p as usize].id.as_str();
+        self.index.get(credential, name_at).map(|pos| pos as usize)
+    }
+
     #[inline]
     fn lookup(&self, credential: &str) -> Option<&CompiledCredential> {
-        let pos = self
-            .index
-            .get(credential, |p| self.credentials[p as usize].id.as_str())?;
-        self.credentials.get(pos as usize)
+        self.credentials.get(self.position(credential)?)
+    }
+
+    pub(crate) fn auth(&self, pos: usize) -> Option<&CompiledAuth> {
+        self.auth.get(pos)
+    }
+
+    pub(crate) fn global_networks(&self) -> Option<&NetworkList> {
+        self.global_networks.as_ref()
+    }
+
+    pub(crate) fn is_enabled_at(&self, pos: usize) -> bool {
+        self.credentials.get(pos).is_some_and(|entry| entry.enabled)
+    }
+
+    /// The permission step of the gate for the credential at `pos`.
+    #[inline]
+    pub(crate) fn permission_at(&self, pos: usize, action: &str) -> Decision {
+        let Some(entry) = self.credentials.get(pos) else {
+            return Decision::Denied(DenyReason::UnknownCredential);
+        };
+        self.permission(entry, self.catalog.action_id(action))
+    }
+
+    #[inline]
+    fn permission(&self, entry: &CompiledCredential, action: Option<ActionId>) -> Decision {
+        let Some(action) = action else {
+            return Decision::Denied(DenyReason::UnknownAction);
+        };
+        let set = self.sets.get(entry.set as usize);
+        if set.is_some_and(|set| set.contains(action)) {
+            Decision::Allowed
+        } else {
+            Decision::Denied(DenyReason::NotPermitted)
+        }
     }
 
     #[inline]
@@ -190,21 +243,16 @@ impl Authorizer {
         if !entry.enabled {
             return Decision::Denied(DenyReason::CredentialDisabled);
         }
-        let Some(action) = action() else {
-            return Decision::Denied(DenyReason::UnknownAction);
-        };
-        let permitted = self
-            .sets
-            .get(entry.set as usize)
-            .is_some_and(|set| set.contains(action));
-        if permitted {
-            Decision::Allowed
-        } else {
-            Decision::Denied(DenyReason::NotPermitted)
-        }
+        self.permission(entry, action())
     }
 
-    /// Decides whether `credential` may call `action`.
+    /// Decides whether `credential` may call `action`, on permissions alone.
+    ///
+    /// This is the fast path for hosts that have authenticated the request
+    /// already: it checks that the credential exists and is enabled and that
+    /// one of its roles permits the action. It does not look at secrets,
+    /// expiry or client networks; [`check`](Self::check) judges the whole
+    /// request.
     ///
     /// The action name is compared under the catalog's
     /// [`NameMatching`](crate::NameMatching) rule; the credential identifier
@@ -217,7 +265,7 @@ impl Authorizer {
     ///
     /// let mut policy = Policy::new(ActionCatalog::builder().actions("A", ["X"]).build()?);
     /// let all = policy.create_role("All", Grants::all_actions())?;
-    /// policy.create_credential("key")?;
+    /// let _secret = policy.create_credential("key")?;
     /// policy.assign_role("key", all)?;
     /// assert_eq!(policy.compile().authorize("key", "X"), Decision::Allowed);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -240,7 +288,7 @@ impl Authorizer {
     /// let x = catalog.handle("X").ok_or("missing")?;
     /// let mut policy = Policy::new(catalog);
     /// let all = policy.create_role("All", Grants::all_actions())?;
-    /// policy.create_credential("key")?;
+    /// let _secret = policy.create_credential("key")?;
     /// policy.assign_role("key", all)?;
     /// assert_eq!(policy.compile().authorize_handle("key", x), Decision::Allowed);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -296,7 +344,7 @@ impl Authorizer {
     /// let catalog = ActionCatalog::builder().actions("Billing", ["A", "B", "C"]).build()?;
     /// let mut policy = Policy::new(catalog);
     /// let role = policy.create_role("Most", Grants::new().category("Billing").except("B"))?;
-    /// policy.create_credential("key")?;
+    /// let _secret = policy.create_credential("key")?;
     /// policy.assign_role("key", role)?;
     /// let authorizer = policy.compile();
     /// let names: Vec<&str> = authorizer
@@ -332,7 +380,7 @@ impl Authorizer {
     /// let mut policy = Policy::new(catalog);
     /// let admin = policy.create_role("Admin", Grants::all_actions())?;
     /// let clerk = policy.create_role("Clerk", Grants::new().action("AddCredit"))?;
-    /// policy.create_credential("key")?;
+    /// let _secret = policy.create_credential("key")?;
     /// policy.assign_role("key", admin)?;
     /// policy.assign_role("key", clerk)?;
     /// let explanation = policy.compile().explain("key", "AddCredit");
@@ -456,8 +504,8 @@ mod tests {
         let billing = policy
             .create_role("Billing", Grants::new().category("Billing"))
             .unwrap();
-        policy.create_credential("on").unwrap();
-        policy.create_credential("off").unwrap();
+        let _secret = policy.create_credential("on").unwrap();
+        let _secret = policy.create_credential("off").unwrap();
         policy.assign_role("on", billing).unwrap();
         policy.disable_credential("off").unwrap();
         let auth = policy.compile();
@@ -495,7 +543,7 @@ mod tests {
         let b = b.unwrap();
         for (i, role) in [a, b, a, b].into_iter().enumerate() {
             let id = format!("k{i}");
-            policy.create_credential(&id).unwrap();
+            let _secret = policy.create_credential(&id).unwrap();
             policy.assign_role(&id, role).unwrap();
         }
         assert_eq!(policy.compile().distinct_permission_sets(), 2);
@@ -505,7 +553,7 @@ mod tests {
     fn foreign_handles_deny() {
         let mut policy = policy();
         let all = policy.create_role("All", Grants::all_actions()).unwrap();
-        policy.create_credential("k").unwrap();
+        let _secret = policy.create_credential("k").unwrap();
         policy.assign_role("k", all).unwrap();
         let foreign = CatalogBuilder::new()
             .action("A", "AddCredit")
@@ -530,7 +578,7 @@ mod tests {
         let billing = policy
             .create_role("Billing", Grants::new().category("Billing"))
             .unwrap();
-        policy.create_credential("k").unwrap();
+        let _secret = policy.create_credential("k").unwrap();
         policy.assign_role("k", all).unwrap();
         policy.assign_role("k", billing).unwrap();
         let auth = policy.compile();

@@ -71,9 +71,12 @@ impl fmt::Display for Decision {
 
 /// Why a request was denied.
 ///
-/// The checks run in this order, and the first that fails gives the reason:
-/// the credential must exist, be enabled, the action must be in the catalog,
-/// and one of the credential's roles must permit it.
+/// [`Authorizer::authorize`](crate::Authorizer::authorize) checks permissions
+/// only, in this order: the credential must exist, be enabled, the action must
+/// be in the catalog, and one of the credential's roles must permit it.
+/// [`Authorizer::check`](crate::Authorizer::check), the whole request gate,
+/// adds the client address, the secret and the expiry; its order is given
+/// there.
 ///
 /// # Example
 ///
@@ -93,6 +96,51 @@ pub enum DenyReason {
     UnknownAction,
     /// None of the credential's roles permits the action.
     NotPermitted,
+    /// The secret presented is not the credential's (or is malformed).
+    WrongSecret,
+    /// The credential's expiry instant has been reached.
+    CredentialExpired,
+    /// The client address is outside the allowed networks.
+    AddressNotAllowed,
+}
+
+impl DenyReason {
+    /// Renders the reason as the WHMCS API error text, for hosts that must
+    /// answer exactly as WHMCS does.
+    ///
+    /// | reason | text |
+    /// | --- | --- |
+    /// | unknown credential | `Invalid or missing credentials` |
+    /// | wrong secret, disabled, expired | `Authentication Failed` |
+    /// | address not allowed | `Invalid IP <client>` |
+    /// | unknown action, not permitted | `Invalid Permissions: API action "<action in lower case>" is not allowed` |
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::DenyReason;
+    ///
+    /// let client = "192.0.2.7".parse()?;
+    /// assert_eq!(
+    ///     DenyReason::NotPermitted.whmcs_message("GetClients", client),
+    ///     r#"Invalid Permissions: API action "getclients" is not allowed"#
+    /// );
+    /// assert_eq!(DenyReason::AddressNotAllowed.whmcs_message("GetClients", client), "Invalid IP 192.0.2.7");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn whmcs_message(self, action: &str, client: std::net::IpAddr) -> String {
+        match self {
+            Self::UnknownCredential => "Invalid or missing credentials".to_owned(),
+            Self::WrongSecret | Self::CredentialDisabled | Self::CredentialExpired => {
+                "Authentication Failed".to_owned()
+            }
+            Self::AddressNotAllowed => format!("Invalid IP {client}"),
+            Self::UnknownAction | Self::NotPermitted => format!(
+                "Invalid Permissions: API action \"{}\" is not allowed",
+                action.to_ascii_lowercase()
+            ),
+        }
+    }
 }
 
 impl fmt::Display for DenyReason {
@@ -102,6 +150,9 @@ impl fmt::Display for DenyReason {
             Self::CredentialDisabled => "credential disabled",
             Self::UnknownAction => "unknown action",
             Self::NotPermitted => "action not permitted",
+            Self::WrongSecret => "wrong secret",
+            Self::CredentialExpired => "credential expired",
+            Self::AddressNotAllowed => "client address not allowed",
         })
     }
 }
@@ -146,7 +197,7 @@ impl fmt::Display for GrantKind {
 /// let catalog = ActionCatalog::builder().actions("Billing", ["AddCredit"]).build()?;
 /// let mut policy = Policy::new(catalog);
 /// let clerk = policy.create_role("Clerk", Grants::new().category("Billing"))?;
-/// policy.create_credential("app")?;
+/// let _secret = policy.create_credential("app")?;
 /// policy.assign_role("app", clerk)?;
 /// let explanation = policy.compile().explain("app", "AddCredit");
 /// let grant = &explanation.grants()[0];
@@ -208,7 +259,7 @@ impl RoleGrant {
 /// let catalog = ActionCatalog::builder().actions("Billing", ["AddCredit", "RefundPayment"]).build()?;
 /// let mut policy = Policy::new(catalog);
 /// let clerk = policy.create_role("Clerk", Grants::new().category("Billing").except("RefundPayment"))?;
-/// policy.create_credential("app")?;
+/// let _secret = policy.create_credential("app")?;
 /// policy.assign_role("app", clerk)?;
 /// let explanation = policy.compile().explain("app", "RefundPayment");
 /// assert!(!explanation.decision().is_allowed());

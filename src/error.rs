@@ -282,6 +282,33 @@ pub enum PolicyError {
         /// The limit.
         max: usize,
     },
+    /// The credential has no secret to rotate.
+    #[error("credential `{0}` has no secret to rotate")]
+    NoSecret(String),
+    /// A rotation's grace period ends at or before the current time.
+    #[error("the old secret of credential `{0}` must stay valid until a later instant")]
+    GraceNotInFuture(String),
+    /// An expiry instant is at or before the current time.
+    #[error("the expiry of credential `{0}` has already passed")]
+    ExpiryInPast(String),
+    /// A network allow-list entry is not a network in CIDR form or an address.
+    #[error("{at}: invalid network `{input}`")]
+    InvalidNetwork {
+        /// Where it stands, such as `networks[2]`.
+        at: String,
+        /// The entry as given.
+        input: String,
+    },
+    /// An allow-list holds more than [`MAX_NETWORKS`](crate::MAX_NETWORKS)
+    /// networks.
+    #[error("an allow-list holds at most {max} networks")]
+    TooManyNetworks {
+        /// The limit.
+        max: usize,
+    },
+    /// The operating system's random source failed.
+    #[error("the operating system's random source failed: {0}")]
+    RandomSource(String),
     /// The policy holds the most roles or credentials it may.
     #[error("the policy holds {max} {what}, the most allowed")]
     Full {

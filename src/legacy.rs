@@ -83,7 +83,7 @@ impl Policy {
     ///
     /// let catalog = ActionCatalog::builder().actions("Client", ["GetClients"]).build()?;
     /// let mut policy = Policy::new(catalog);
-    /// policy.create_credential("old-integration")?;
+    /// let _secret = policy.create_credential("old-integration")?;
     ///
     /// let report = policy.upgrade_legacy()?;
     /// assert!(report.role_created());
@@ -160,10 +160,10 @@ mod tests {
         let narrow = policy
             .create_role("Narrow", Grants::new().action("X"))
             .unwrap();
-        policy.create_credential("new").unwrap();
+        let _secret = policy.create_credential("new").unwrap();
         policy.assign_role("new", narrow).unwrap();
-        policy.create_credential("old-1").unwrap();
-        policy.create_credential("old-2").unwrap();
+        let _secret = policy.create_credential("old-1").unwrap();
+        let _secret = policy.create_credential("old-2").unwrap();
 
         let report = policy.upgrade_legacy().unwrap();
         let ids: Vec<&str> = report
@@ -180,13 +180,13 @@ mod tests {
     #[test]
     fn second_run_changes_nothing_and_later_runs_reuse_the_role() {
         let mut policy = policy();
-        policy.create_credential("old").unwrap();
+        let _secret = policy.create_credential("old").unwrap();
         let first = policy.upgrade_legacy().unwrap();
         let snapshot = format!("{policy:?}");
         assert!(policy.upgrade_legacy().unwrap().is_empty());
         assert_eq!(format!("{policy:?}"), snapshot);
 
-        policy.create_credential("older").unwrap();
+        let _secret = policy.create_credential("older").unwrap();
         let again = policy.upgrade_legacy().unwrap();
         assert!(!again.role_created());
         assert_eq!(again.role(), first.role());
@@ -198,7 +198,7 @@ mod tests {
         policy
             .create_role(LEGACY_ROLE_NAME, Grants::new().action("X"))
             .unwrap();
-        policy.create_credential("old").unwrap();
+        let _secret = policy.create_credential("old").unwrap();
         let report = policy.upgrade_legacy().unwrap();
         let role = policy.role(report.role().unwrap()).unwrap();
         assert_eq!(role.name().as_str(), "Legacy full access 2");

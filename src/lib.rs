@@ -28,7 +28,7 @@
 //!     "Billing clerk",
 //!     Grants::new().category("Billing").action("GetClients").except("AddCredit"),
 //! )?;
-//! policy.create_credential("invoicing-app")?;
+//! let _secret = policy.create_credential("invoicing-app")?;
 //! policy.assign_role("invoicing-app", clerk)?;
 //!
 //! let authorizer = policy.compile();
@@ -66,14 +66,18 @@
 mod action_set;
 mod authorizer;
 mod catalog;
+mod clock;
 mod credential;
 mod decision;
 mod error;
+mod gate;
 mod index;
 mod legacy;
 mod name;
+mod network;
 mod policy;
 mod role;
+mod secret;
 
 pub use action_set::{ActionSet, Iter};
 pub use authorizer::Authorizer;
@@ -81,13 +85,17 @@ pub use catalog::{
     ActionCatalog, ActionHandle, ActionId, CatalogBuilder, Category, MAX_ACTIONS,
     MAX_CATALOG_DOCUMENT_BYTES,
 };
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{Credential, MAX_DESCRIPTION_LEN, MAX_ROLES_PER_CREDENTIAL};
 pub use decision::{Decision, DenyReason, Explanation, GrantKind, RoleGrant};
 pub use error::{CatalogError, NameError, NameErrorKind, NameKind, PolicyError};
+pub use gate::Request;
 pub use legacy::{LEGACY_ROLE_NAME, LegacyUpgrade};
 pub use name::{ActionName, CategoryName, CredentialId, MAX_NAME_LEN, NameMatching, RoleName};
+pub use network::{MAX_NETWORKS, NetworkList};
 pub use policy::{MAX_CREDENTIALS, MAX_ROLES, Policy};
 pub use role::{Grants, Role, RoleId};
+pub use secret::{SECRET_LEN, SECRET_PREFIX, Secret, SecretError, SecretHash};
 
 /// The README's examples, run as doctests.
 #[cfg(doctest)]

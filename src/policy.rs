@@ -2,15 +2,19 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use hashbrown::HashMap;
 
 use crate::authorizer::Authorizer;
 use crate::catalog::ActionCatalog;
+use crate::clock::{Clock, SystemClock};
 use crate::credential::{Credential, MAX_DESCRIPTION_LEN, MAX_ROLES_PER_CREDENTIAL};
 use crate::error::PolicyError;
 use crate::name::{CredentialId, NameMatching, RoleName};
+use crate::network::NetworkList;
 use crate::role::{Grants, Role, RoleId};
+use crate::secret::Secret;
 
 /// The most roles a policy may hold.
 pub const MAX_ROLES: usize = 1 << 20;
@@ -39,7 +43,7 @@ pub const MAX_CREDENTIALS: usize = 1 << 24;
 ///     "Billing clerk",
 ///     Grants::new().category("Billing").except("RefundPayment"),
 /// )?;
-/// policy.create_credential("invoicing-app")?;
+/// let _secret = policy.create_credential("invoicing-app")?;
 /// policy.assign_role("invoicing-app", clerk)?;
 ///
 /// let authorizer = policy.compile();
@@ -59,6 +63,9 @@ pub struct Policy {
     role_names: HashMap<Box<str>, RoleId>,
     credentials: BTreeMap<CredentialId, Credential>,
     next_role_id: u64,
+    /// The policy-wide allow-list of client networks.
+    networks: Option<NetworkList>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Policy {
@@ -98,7 +105,46 @@ impl Policy {
             role_names: HashMap::new(),
             credentials: BTreeMap::new(),
             next_role_id: 1,
+            networks: None,
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// Replaces the clock the policy reads when an edit depends on the time.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::{Duration, SystemTime};
+    /// use api_roles::{ActionCatalog, ManualClock, Policy};
+    ///
+    /// let clock = Arc::new(ManualClock::new(SystemTime::UNIX_EPOCH));
+    /// let mut policy = Policy::new(ActionCatalog::builder().build()?).with_clock(clock.clone());
+    /// let _secret = policy.create_credential("crm")?;
+    /// // One second after the epoch is in the future for this policy.
+    /// policy.set_expiry("crm", Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1)))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Returns the policy's clock.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{ActionCatalog, Policy};
+    ///
+    /// let policy = Policy::new(ActionCatalog::builder().build()?);
+    /// assert!(policy.clock().now() > std::time::SystemTime::UNIX_EPOCH);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     /// Returns the catalog.
@@ -334,7 +380,7 @@ impl Policy {
     /// # use api_roles::{ActionCatalog, Grants, Policy};
     /// # let mut policy = Policy::new(ActionCatalog::builder().actions("Client", ["GetClients"]).build()?);
     /// let id = policy.create_role("Support", Grants::new().category("Client"))?;
-    /// policy.create_credential("helpdesk")?;
+    /// let _secret = policy.create_credential("helpdesk")?;
     /// policy.assign_role("helpdesk", id)?;
     /// policy.delete_role(id)?;
     /// assert!(policy.credential("helpdesk").ok_or("missing")?.roles().is_empty());
@@ -361,7 +407,7 @@ impl Policy {
     /// ```
     /// # use api_roles::{ActionCatalog, Policy};
     /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
-    /// policy.create_credential("crm-sync")?;
+    /// let _secret = policy.create_credential("crm-sync")?;
     /// assert!(policy.credential("crm-sync").is_some());
     /// assert!(policy.credential("CRM-SYNC").is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -377,8 +423,8 @@ impl Policy {
     /// ```
     /// # use api_roles::{ActionCatalog, Policy};
     /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
-    /// policy.create_credential("b")?;
-    /// policy.create_credential("a")?;
+    /// let _secret = policy.create_credential("b")?;
+    /// let _secret = policy.create_credential("a")?;
     /// let ids: Vec<&str> = policy.credentials().map(|c| c.id().as_str()).collect();
     /// assert_eq!(ids, ["a", "b"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -387,24 +433,29 @@ impl Policy {
         self.credentials.values()
     }
 
-    /// Creates an enabled credential with no role.
+    /// Creates an enabled credential with no role and returns its secret.
+    ///
+    /// The secret is shown only here; the policy keeps its hash.
     ///
     /// # Errors
     ///
     /// Refuses an invalid identifier, one that exists already, and a policy
-    /// that holds [`MAX_CREDENTIALS`] credentials already.
+    /// that holds [`MAX_CREDENTIALS`] credentials already; returns
+    /// [`PolicyError::RandomSource`] if the operating system cannot supply
+    /// random bytes.
     ///
     /// # Example
     ///
     /// ```
     /// # use api_roles::{ActionCatalog, Policy};
     /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
-    /// policy.create_credential("crm-sync")?;
+    /// let secret = policy.create_credential("crm-sync")?;
+    /// println!("your new API secret, shown once: {}", secret.expose());
     /// assert!(policy.create_credential("crm-sync").is_err());
     /// assert!(policy.create_credential("has space").is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn create_credential(&mut self, id: &str) -> Result<(), PolicyError> {
+    pub fn create_credential(&mut self, id: &str) -> Result<Secret, PolicyError> {
         let id = CredentialId::new(id)?;
         if self.credentials.contains_key(&id) {
             return Err(PolicyError::DuplicateCredential(id.to_string()));
@@ -415,9 +466,11 @@ impl Policy {
                 max: MAX_CREDENTIALS,
             });
         }
+        let secret = new_secret()?;
 
-        self.credentials.insert(id.clone(), Credential::new(id));
-        Ok(())
+        self.credentials
+            .insert(id.clone(), Credential::new(id, Some(secret.hash())));
+        Ok(secret)
     }
 
     /// Deletes a credential and returns it.
@@ -431,7 +484,7 @@ impl Policy {
     /// ```
     /// # use api_roles::{ActionCatalog, Policy};
     /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
-    /// policy.create_credential("old")?;
+    /// let _secret = policy.create_credential("old")?;
     /// policy.delete_credential("old")?;
     /// assert!(policy.delete_credential("old").is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -454,7 +507,7 @@ impl Policy {
     /// ```
     /// # use api_roles::{ActionCatalog, Policy};
     /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
-    /// policy.create_credential("crm")?;
+    /// let _secret = policy.create_credential("crm")?;
     /// assert!(policy.describe_credential("crm", Some(&"x".repeat(2000))).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -479,7 +532,7 @@ impl Policy {
     /// ```
     /// # use api_roles::{ActionCatalog, Policy};
     /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
-    /// policy.create_credential("crm")?;
+    /// let _secret = policy.create_credential("crm")?;
     /// policy.disable_credential("crm")?;
     /// policy.enable_credential("crm")?;
     /// assert!(policy.credential("crm").ok_or("missing")?.is_enabled());
@@ -502,7 +555,7 @@ impl Policy {
     /// # use api_roles::{ActionCatalog, Grants, Policy, Decision, DenyReason};
     /// # let mut policy = Policy::new(ActionCatalog::builder().actions("A", ["X"]).build()?);
     /// let all = policy.create_role("All", Grants::all_actions())?;
-    /// policy.create_credential("crm")?;
+    /// let _secret = policy.create_credential("crm")?;
     /// policy.assign_role("crm", all)?;
     /// policy.disable_credential("crm")?;
     /// assert_eq!(
@@ -529,7 +582,7 @@ impl Policy {
     /// # use api_roles::{ActionCatalog, Grants, Policy};
     /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
     /// let role = policy.create_role("Reader", Grants::new())?;
-    /// policy.create_credential("crm")?;
+    /// let _secret = policy.create_credential("crm")?;
     /// policy.assign_role("crm", role)?;
     /// assert!(policy.assign_role("crm", role).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -566,7 +619,7 @@ impl Policy {
     /// # use api_roles::{ActionCatalog, Grants, Policy};
     /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
     /// let role = policy.create_role("Reader", Grants::new())?;
-    /// policy.create_credential("crm")?;
+    /// let _secret = policy.create_credential("crm")?;
     /// policy.assign_role("crm", role)?;
     /// policy.unassign_role("crm", role)?;
     /// assert!(policy.unassign_role("crm", role).is_err());
@@ -583,6 +636,242 @@ impl Policy {
 
         entry.roles.remove(pos);
         Ok(())
+    }
+
+    // ---- secrets, expiry and networks -----------------------------------
+
+    /// Replaces a credential's secret at once and returns the new one. Any
+    /// secret kept valid by an earlier rotation stops working too.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an unknown credential; returns [`PolicyError::RandomSource`]
+    /// if the operating system cannot supply random bytes.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// let leaked = policy.create_credential("crm")?;
+    /// let fresh = policy.reset_secret("crm")?;
+    /// assert_ne!(leaked.hash(), fresh.hash());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reset_secret(&mut self, id: &str) -> Result<Secret, PolicyError> {
+        self.credential_mut(id)?;
+        let secret = new_secret()?;
+
+        let credential = self.credential_mut(id)?;
+        credential.secret = Some(secret.hash());
+        credential.previous_secret = None;
+        Ok(secret)
+    }
+
+    /// Issues a new secret for a credential while the current one keeps
+    /// working until `old_valid_until`, so integrations can roll over without
+    /// downtime. From that instant on only the new secret works.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an unknown credential, one with no secret
+    /// ([`PolicyError::NoSecret`]), and an instant that is not after the
+    /// policy clock's now ([`PolicyError::GraceNotInFuture`]).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// # use api_roles::{ActionCatalog, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// let _old = policy.create_credential("crm")?;
+    /// let new = policy.rotate_secret("crm", SystemTime::now() + Duration::from_secs(86_400))?;
+    /// assert_eq!(policy.credential("crm").and_then(|c| c.secret_hash()), Some(new.hash()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rotate_secret(
+        &mut self,
+        id: &str,
+        old_valid_until: SystemTime,
+    ) -> Result<Secret, PolicyError> {
+        let now = self.clock.now();
+        let Some(old) = self.credential_mut(id)?.secret else {
+            return Err(PolicyError::NoSecret(crate::error::shown(id)));
+        };
+        if old_valid_until <= now {
+            return Err(PolicyError::GraceNotInFuture(crate::error::shown(id)));
+        }
+        let secret = new_secret()?;
+
+        let credential = self.credential_mut(id)?;
+        credential.secret = Some(secret.hash());
+        credential.previous_secret = Some((old, old_valid_until));
+        Ok(secret)
+    }
+
+    /// Removes every secret of a credential: no secret verifies until
+    /// [`reset_secret`](Self::reset_secret) issues a new one.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an unknown credential.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// let _secret = policy.create_credential("crm")?;
+    /// policy.revoke_secret("crm")?;
+    /// assert!(policy.credential("crm").is_some_and(|c| c.secret_hash().is_none()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn revoke_secret(&mut self, id: &str) -> Result<(), PolicyError> {
+        let credential = self.credential_mut(id)?;
+        credential.secret = None;
+        credential.previous_secret = None;
+        Ok(())
+    }
+
+    /// Sets or clears the instant from which a credential is expired.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an unknown credential and an instant that is not after the
+    /// policy clock's now ([`PolicyError::ExpiryInPast`]).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// # use api_roles::{ActionCatalog, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// let _secret = policy.create_credential("contractor")?;
+    /// let in_30_days = SystemTime::now() + Duration::from_secs(30 * 86_400);
+    /// policy.set_expiry("contractor", Some(in_30_days))?;
+    /// assert!(policy.set_expiry("contractor", Some(SystemTime::UNIX_EPOCH)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_expiry(
+        &mut self,
+        id: &str,
+        expires_at: Option<SystemTime>,
+    ) -> Result<(), PolicyError> {
+        let now = self.clock.now();
+        let credential = self.credential_mut(id)?;
+        if expires_at.is_some_and(|at| at <= now) {
+            return Err(PolicyError::ExpiryInPast(crate::error::shown(id)));
+        }
+
+        credential.expires_at = expires_at;
+        Ok(())
+    }
+
+    /// Restricts a credential to client addresses in `networks` (CIDR form,
+    /// or bare addresses). An empty list accepts no address.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an unknown credential and entries that are not networks, with
+    /// their place ([`PolicyError::InvalidNetwork`]).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// let _secret = policy.create_credential("crm")?;
+    /// policy.set_allowed_networks("crm", ["10.0.0.0/8", "2001:db8::/32"])?;
+    /// assert!(policy.set_allowed_networks("crm", ["10.0.0.0/40"]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_allowed_networks<I>(&mut self, id: &str, networks: I) -> Result<(), PolicyError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.credential_mut(id)?;
+        let networks = NetworkList::parse(networks)?;
+
+        self.credential_mut(id)?.networks = Some(networks);
+        Ok(())
+    }
+
+    /// Lifts a credential's network restriction.
+    ///
+    /// # Errors
+    ///
+    /// Refuses an unknown credential.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// let _secret = policy.create_credential("crm")?;
+    /// policy.set_allowed_networks("crm", ["10.0.0.0/8"])?;
+    /// policy.clear_allowed_networks("crm")?;
+    /// assert!(policy.credential("crm").is_some_and(|c| c.allowed_networks().is_none()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn clear_allowed_networks(&mut self, id: &str) -> Result<(), PolicyError> {
+        self.credential_mut(id)?.networks = None;
+        Ok(())
+    }
+
+    /// Restricts every credential to client addresses in `networks`, like the
+    /// global API allow-list of WHMCS. A credential's own list applies on top.
+    ///
+    /// # Errors
+    ///
+    /// Refuses entries that are not networks, with their place.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// policy.set_global_networks(["192.0.2.0/24"])?;
+    /// assert_eq!(policy.global_networks().map(|n| n.networks().len()), Some(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_global_networks<I>(&mut self, networks: I) -> Result<(), PolicyError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.networks = Some(NetworkList::parse(networks)?);
+        Ok(())
+    }
+
+    /// Lifts the policy-wide network restriction.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Policy};
+    /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// policy.set_global_networks(["192.0.2.0/24"])?;
+    /// policy.clear_global_networks();
+    /// assert!(policy.global_networks().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn clear_global_networks(&mut self) {
+        self.networks = None;
+    }
+
+    /// Returns the policy-wide allow-list, if any.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use api_roles::{ActionCatalog, Policy};
+    /// let policy = Policy::new(ActionCatalog::builder().build()?);
+    /// assert!(policy.global_networks().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn global_networks(&self) -> Option<&NetworkList> {
+        self.networks.as_ref()
     }
 
     // ---- helpers -------------------------------------------------------
@@ -624,6 +913,10 @@ fn fold(matching: NameMatching, name: &str) -> Box<str> {
         NameMatching::Exact => name.into(),
         NameMatching::AsciiCaseInsensitive => name.to_ascii_lowercase().into(),
     }
+}
+
+fn new_secret() -> Result<Secret, PolicyError> {
+    Secret::generate().map_err(|err| PolicyError::RandomSource(err.to_string()))
 }
 
 fn unknown_credential(id: &str) -> PolicyError {
@@ -682,7 +975,7 @@ mod tests {
         let id = policy
             .create_role("Billing", Grants::new().category("Billing"))
             .unwrap();
-        policy.create_credential("app").unwrap();
+        let _secret = policy.create_credential("app").unwrap();
         policy.assign_role("app", id).unwrap();
         let before = format!("{policy:?}");
 
@@ -721,7 +1014,7 @@ mod tests {
     #[test]
     fn roles_per_credential_are_limited() {
         let mut policy = policy(NameMatching::Exact);
-        policy.create_credential("app").unwrap();
+        let _secret = policy.create_credential("app").unwrap();
         for i in 0..MAX_ROLES_PER_CREDENTIAL {
             let id = policy.create_role(&format!("R{i}"), Grants::new()).unwrap();
             policy.assign_role("app", id).unwrap();

@@ -47,7 +47,7 @@ fn empty_role_grants_nothing() {
     let empty = policy
         .create_role("Empty", Grants::new().except("GetClients"))
         .unwrap();
-    policy.create_credential("k").unwrap();
+    let _secret = policy.create_credential("k").unwrap();
     policy.assign_role("k", empty).unwrap();
     let authorizer = policy.compile();
     assert!(authorizer.permitted_actions("k").is_empty());
@@ -60,7 +60,7 @@ fn empty_role_grants_nothing() {
 #[test]
 fn credential_with_no_roles_is_denied_everything() {
     let mut policy = Policy::new(whmcs(NameMatching::Exact));
-    policy.create_credential("bare").unwrap();
+    let _secret = policy.create_credential("bare").unwrap();
     let authorizer = policy.compile();
     for (_, action) in authorizer.catalog().actions() {
         let decision = authorizer.authorize("bare", action.as_str());
@@ -74,7 +74,7 @@ fn deleted_role_stops_granting_and_its_id_stays_dead() {
     let billing = policy
         .create_role("Billing", Grants::new().category("Billing"))
         .unwrap();
-    policy.create_credential("k").unwrap();
+    let _secret = policy.create_credential("k").unwrap();
     policy.assign_role("k", billing).unwrap();
     assert!(policy.compile().is_allowed("k", "AddCredit"));
 
@@ -96,7 +96,7 @@ fn renamed_role_keeps_its_grants_and_credentials() {
     let role = policy
         .create_role("Support", Grants::new().category("Support"))
         .unwrap();
-    policy.create_credential("k").unwrap();
+    let _secret = policy.create_credential("k").unwrap();
     policy.assign_role("k", role).unwrap();
     policy.rename_role(role, "Support desk").unwrap();
     let authorizer = policy.compile();
@@ -120,7 +120,7 @@ fn category_and_all_grants_cover_actions_added_later() {
         .create_role("Listed", Grants::new().action("AddCredit"))
         .unwrap();
     for (id, role) in [("b", billing), ("a", admin), ("l", listed)] {
-        policy.create_credential(id).unwrap();
+        let _secret = policy.create_credential(id).unwrap();
         policy.assign_role(id, role).unwrap();
     }
 
@@ -138,7 +138,7 @@ fn category_and_all_grants_cover_actions_added_later() {
             .unwrap();
     }
     for credential in policy.credentials() {
-        upgraded
+        let _secret = upgraded
             .create_credential(credential.id().as_str())
             .unwrap();
         for role in credential.roles() {
@@ -168,7 +168,7 @@ fn exceptions_win_inside_their_role_only() {
     let refunds = policy
         .create_role("Credit", Grants::new().action("AddCredit"))
         .unwrap();
-    policy.create_credential("clerk").unwrap();
+    let _secret = policy.create_credential("clerk").unwrap();
     policy.assign_role("clerk", no_refunds).unwrap();
     assert!(!policy.compile().is_allowed("clerk", "AddCredit"));
     assert!(policy.compile().is_allowed("clerk", "GetInvoices"));
@@ -195,8 +195,8 @@ fn catalogs_of_a_thousand_actions_work_past_the_inline_size() {
     let last = policy
         .create_role("Last", Grants::new().action("Action0999"))
         .unwrap();
-    policy.create_credential("wide").unwrap();
-    policy.create_credential("narrow").unwrap();
+    let _secret = policy.create_credential("wide").unwrap();
+    let _secret = policy.create_credential("narrow").unwrap();
     policy.assign_role("wide", second).unwrap();
     policy.assign_role("narrow", last).unwrap();
     let authorizer = policy.compile();
@@ -235,7 +235,7 @@ fn duplicate_names_are_refused() {
         .create_role("SUPPORT DESK", Grants::new())
         .unwrap_err();
     assert!(matches!(err, PolicyError::DuplicateRoleName { .. }));
-    policy.create_credential("k").unwrap();
+    let _secret = policy.create_credential("k").unwrap();
     assert!(matches!(
         policy.create_credential("k"),
         Err(PolicyError::DuplicateCredential(_))
@@ -257,7 +257,7 @@ fn the_case_rule_holds_on_every_path() {
     let grants = policy.role(role).unwrap().grants().clone();
     assert_eq!(grants.action_names().collect::<Vec<_>>(), ["GetClients"]);
     assert_eq!(grants.category_names().collect::<Vec<_>>(), ["Billing"]);
-    policy.create_credential("Key").unwrap();
+    let _secret = policy.create_credential("Key").unwrap();
     policy.assign_role("Key", role).unwrap();
     let authorizer = policy.compile();
     assert!(authorizer.is_allowed("Key", "GETCLIENTS"));
@@ -303,7 +303,7 @@ fn whitespace_and_non_ascii_names_are_refused_with_their_kind() {
 fn unknown_inputs_deny_without_panicking() {
     let mut policy = Policy::new(whmcs(NameMatching::AsciiCaseInsensitive));
     let all = policy.create_role("All", Grants::all_actions()).unwrap();
-    policy.create_credential("k").unwrap();
+    let _secret = policy.create_credential("k").unwrap();
     policy.assign_role("k", all).unwrap();
     let authorizer = policy.compile();
     let long = "A".repeat(1 << 20);
@@ -332,8 +332,8 @@ fn unknown_inputs_deny_without_panicking() {
 #[test]
 fn legacy_upgrade_keeps_old_integrations_working() {
     let mut policy = Policy::new(whmcs(NameMatching::Exact));
-    policy.create_credential("legacy-1").unwrap();
-    policy.create_credential("legacy-2").unwrap();
+    let _secret = policy.create_credential("legacy-1").unwrap();
+    let _secret = policy.create_credential("legacy-2").unwrap();
     let report = policy.upgrade_legacy().unwrap();
     assert_eq!(report.credentials().len(), 2);
     let authorizer = policy.compile();
@@ -350,7 +350,7 @@ fn authorizer_is_send_sync_and_shares_across_threads() {
 
     let mut policy = Policy::new(whmcs(NameMatching::Exact));
     let all = policy.create_role("All", Grants::all_actions()).unwrap();
-    policy.create_credential("k").unwrap();
+    let _secret = policy.create_credential("k").unwrap();
     policy.assign_role("k", all).unwrap();
     let authorizer = std::sync::Arc::new(policy.compile());
     let handles: Vec<_> = (0..4)
