@@ -7,6 +7,7 @@ use hashbrown::HashMap;
 
 use crate::action_set::ActionSet;
 use crate::catalog::{ActionCatalog, ActionHandle, ActionId};
+use crate::clock::Clock;
 use crate::credential::RoleList;
 use crate::decision::{Decision, DenyReason, Explanation, GrantKind, RoleGrant};
 use crate::gate::CompiledAuth;
@@ -74,6 +75,8 @@ pub struct Authorizer {
     /// the request gate.
     auth: Vec<CompiledAuth>,
     global_networks: Option<NetworkList>,
+    /// The policy's clock, for requests that carry no time.
+    clock: Arc<dyn Clock>,
     /// The roles as compiled, for explanations.
     roles: HashMap<RoleId, Role>,
 }
@@ -132,6 +135,7 @@ impl Authorizer {
             sets: interner.sets,
             auth,
             global_networks: policy.global_networks().cloned(),
+            clock: Arc::clone(policy.clock()),
             roles,
         }
     }
@@ -165,6 +169,25 @@ impl Authorizer {
     /// ```
     pub fn credential_count(&self) -> usize {
         self.credentials.len()
+    }
+
+    /// Returns the identifiers of every credential, in identifier order.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{ActionCatalog, Policy};
+    ///
+    /// let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// let _secret = policy.create_credential("b")?;
+    /// let _secret = policy.create_credential("a")?;
+    /// let authorizer = policy.compile();
+    /// let ids: Vec<&str> = authorizer.credential_ids().map(|id| id.as_str()).collect();
+    /// assert_eq!(ids, ["a", "b"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn credential_ids(&self) -> impl ExactSizeIterator<Item = &CredentialId> + '_ {
+        self.credentials.iter().map(|entry| &entry.id)
     }
 
     /// Returns the number of distinct permission sets the credentials share.
@@ -203,6 +226,10 @@ impl Authorizer {
 
     pub(crate) fn auth(&self, pos: usize) -> Option<&CompiledAuth> {
         self.auth.get(pos)
+    }
+
+    pub(crate) fn now(&self) -> std::time::SystemTime {
+        self.clock.now()
     }
 
     pub(crate) fn global_networks(&self) -> Option<&NetworkList> {

@@ -9,6 +9,8 @@ pub use json::MAX_CATALOG_DOCUMENT_BYTES;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use smallvec::SmallVec;
+
 use crate::action_set::ActionSet;
 use crate::index::NameIndex;
 use crate::name::{ActionName, CategoryName, NameMatching};
@@ -99,7 +101,8 @@ impl fmt::Display for ActionId {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ActionHandle {
-    lineage: u64,
+    /// The build of the catalog that resolved it.
+    generation: u64,
     id: ActionId,
 }
 
@@ -119,8 +122,8 @@ impl ActionHandle {
     }
 }
 
-/// Gives every newly built catalog a lineage of its own.
-fn next_lineage() -> u64 {
+/// Gives every catalog build a generation of its own.
+pub(crate) fn next_generation() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
@@ -164,7 +167,11 @@ struct CategoryEntry {
 /// ```
 #[derive(Clone)]
 pub struct ActionCatalog {
-    lineage: u64,
+    /// This build's generation.
+    generation: u64,
+    /// The generations of this catalog and of every catalog it extends:
+    /// their action ids mean the same here.
+    ancestors: SmallVec<[u64; 4]>,
     matching: NameMatching,
     actions: Vec<ActionEntry>,
     categories: Vec<CategoryEntry>,
@@ -191,7 +198,9 @@ impl ActionCatalog {
 
     /// Starts a builder that extends this catalog: existing actions keep their
     /// ids, new actions are appended, and the result shares this catalog's
-    /// lineage, so [`ActionHandle`]s resolved here stay valid there.
+    /// history, so [`ActionHandle`]s resolved here stay valid there. Two
+    /// different extensions of one catalog do not accept each other's
+    /// handles.
     ///
     /// # Example
     ///
@@ -210,7 +219,8 @@ impl ActionCatalog {
 
     fn empty(matching: NameMatching) -> Self {
         Self {
-            lineage: next_lineage(),
+            generation: 0,
+            ancestors: SmallVec::new(),
             matching,
             actions: Vec::new(),
             categories: Vec::new(),
@@ -291,17 +301,19 @@ impl ActionCatalog {
     /// ```
     pub fn handle(&self, name: &str) -> Option<ActionHandle> {
         self.action_id(name).map(|id| ActionHandle {
-            lineage: self.lineage,
+            generation: self.generation,
             id,
         })
     }
 
-    /// Returns the id of `handle` if it belongs to this catalog's lineage and
+    /// Returns the id of `handle` if it was resolved in this catalog or one
+    /// it extends, and
     /// names one of its actions.
     #[inline]
     pub(crate) fn resolve_handle(&self, handle: ActionHandle) -> Option<ActionId> {
-        (handle.lineage == self.lineage && handle.id.index() < self.actions.len())
-            .then_some(handle.id)
+        let known =
+            handle.generation == self.generation || self.ancestors.contains(&handle.generation);
+        (known && handle.id.index() < self.actions.len()).then_some(handle.id)
     }
 
     /// Returns the name of an action.

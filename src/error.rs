@@ -193,8 +193,44 @@ pub enum CatalogError {
         max: usize,
     },
     /// The catalog document is not valid JSON of the expected shape.
-    #[error("invalid catalog document: {0}")]
-    Json(#[from] serde_json::Error),
+    #[error("invalid catalog document at line {line} column {column}: {message}")]
+    Json {
+        /// The line of the problem, from 1.
+        line: usize,
+        /// The column of the problem, from 1.
+        column: usize,
+        /// What is wrong, cut short.
+        message: String,
+    },
+}
+
+impl CatalogError {
+    pub(crate) fn from_json(err: serde_json::Error) -> Self {
+        Self::Json {
+            line: err.line(),
+            column: err.column(),
+            message: json_message(&err),
+        }
+    }
+}
+
+/// The message of a JSON error, without its position, cut short: serde
+/// repeats offending strings in full.
+pub(crate) fn json_message(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    let text = match text.rfind(" at line ") {
+        Some(pos) => &text[..pos],
+        None => &text,
+    };
+    let mut out: String = text
+        .chars()
+        .take(160)
+        .flat_map(char::escape_debug)
+        .collect();
+    if text.chars().nth(160).is_some() {
+        out.push_str("...");
+    }
+    out
 }
 
 /// Why an edit of a [`Policy`](crate::Policy) was refused.
@@ -309,6 +345,13 @@ pub enum PolicyError {
     /// The operating system's random source failed.
     #[error("the operating system's random source failed: {0}")]
     RandomSource(String),
+    /// An instant is before 1970 or after the year 9999.
+    #[error("the instant for credential `{0}` is out of range")]
+    TimeOutOfRange(String),
+    /// The store refused or failed to record the edit; the policy is
+    /// unchanged.
+    #[error("the edit was not stored: {0}")]
+    Store(#[from] StoreError),
     /// The policy holds the most roles or credentials it may.
     #[error("the policy holds {max} {what}, the most allowed")]
     Full {
@@ -317,6 +360,185 @@ pub enum PolicyError {
         /// The limit.
         max: usize,
     },
+}
+
+/// Why a policy document could not be read.
+///
+/// # Example
+///
+/// ```
+/// use api_roles::{DocumentError, PolicyDocument};
+///
+/// assert_eq!(PolicyDocument::from_json("  "), Err(DocumentError::Empty));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DocumentError {
+    /// The document is empty.
+    #[error("the policy document is empty")]
+    Empty,
+    /// The document is larger than
+    /// [`MAX_DOCUMENT_BYTES`](crate::MAX_DOCUMENT_BYTES).
+    #[error("the policy document is {len} bytes, more than the {max} allowed")]
+    TooLarge {
+        /// Its size in bytes.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The document has no `format_version`.
+    #[error("the policy document has no `format_version`")]
+    MissingVersion,
+    /// The document's format version is not one this release reads.
+    #[error("unsupported policy document format version `{found}`: this release reads version 1")]
+    UnsupportedVersion {
+        /// The version found, as written.
+        found: String,
+    },
+    /// The document is not JSON of the expected shape: truncated, an unknown
+    /// field, a wrong type.
+    #[error("invalid policy document at line {line} column {column}: {message}")]
+    Syntax {
+        /// The line of the problem, from 1.
+        line: usize,
+        /// The column of the problem, from 1.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// One problem found while checking a document, with its place.
+///
+/// # Example
+///
+/// ```
+/// use api_roles::{ActionCatalog, LoadError, LoadOptions, Policy, PolicyDocument};
+///
+/// let json = r#"{"format_version": 1, "revision": 4,
+///   "settings": {"next_role_id": 2},
+///   "roles": [{"id": 1, "name": "Billing", "grants": {"actions": ["GetClient"]}}]}"#;
+/// let document = PolicyDocument::from_json(json)?;
+/// let catalog = ActionCatalog::builder().actions("Client", ["GetClients"]).build()?;
+/// let Err(LoadError::Invalid { problems }) =
+///     Policy::from_document(catalog, &document, &LoadOptions::default())
+/// else {
+///     panic!("the unknown action is refused");
+/// };
+/// assert_eq!(
+///     problems[0].to_string(),
+///     "roles[0].grants.actions[0]: unknown action `GetClient` in role `Billing`: not in the catalog"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{at}: {message}")]
+pub struct Problem {
+    pub(crate) at: String,
+    pub(crate) message: String,
+}
+
+impl Problem {
+    /// Returns where the problem is, such as `roles[3].grants.actions[1]`.
+    ///
+    /// # Example
+    ///
+    /// See [`Problem`].
+    pub fn at(&self) -> &str {
+        &self.at
+    }
+
+    /// Returns what is wrong.
+    ///
+    /// # Example
+    ///
+    /// See [`Problem`].
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// Renders up to three problems and how many more there are.
+fn summarize(problems: &[Problem]) -> String {
+    let mut text: Vec<String> = problems.iter().take(3).map(ToString::to_string).collect();
+    if problems.len() > 3 {
+        text.push(format!("and {} more problems", problems.len() - 3));
+    }
+    text.join("; ")
+}
+
+/// Why a policy could not be loaded or imported. Nothing was changed.
+///
+/// # Example
+///
+/// See [`Problem`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The document could not be read.
+    #[error(transparent)]
+    Document(#[from] DocumentError),
+    /// The document was read but does not fit the catalog or breaks a rule;
+    /// every problem found is listed, up to
+    /// [`MAX_REPORTED_PROBLEMS`](crate::MAX_REPORTED_PROBLEMS).
+    #[error("invalid policy document: {}", summarize(problems))]
+    Invalid {
+        /// The problems, in document order.
+        problems: Vec<Problem>,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a store operation failed.
+///
+/// Store errors carry text rather than the underlying error values, so that
+/// they can be cloned, compared and sent between threads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The stored revision is not the one the change was based on: another
+    /// writer committed first. Reload and retry.
+    #[error(
+        "revision conflict: the change was based on revision {expected} but the store is at {found}"
+    )]
+    Conflict {
+        /// The revision the change was based on.
+        expected: u64,
+        /// The revision in the store.
+        found: u64,
+    },
+    /// The stored document cannot be read; it is left as it is.
+    #[error("stored policy `{location}` is unreadable: {source}")]
+    Corrupt {
+        /// The file or table.
+        location: String,
+        /// What is wrong with it.
+        source: DocumentError,
+    },
+    /// Another process holds the store's lock.
+    #[error("store `{location}` is locked by another process")]
+    Locked {
+        /// The file or table.
+        location: String,
+    },
+    /// Reading or writing failed.
+    #[error("cannot {operation} `{location}`: {message}")]
+    Io {
+        /// What was being done, such as `write` or `rename`.
+        operation: &'static str,
+        /// The file, directory or database.
+        location: String,
+        /// The system's message.
+        message: String,
+    },
+    /// The store cannot be reached, such as a database that is down.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The store holds data this release does not understand.
+    #[error("store holds data this release does not understand: {0}")]
+    Unsupported(String),
 }
 
 #[cfg(test)]

@@ -41,13 +41,14 @@ pub struct Request<'a> {
     secret: &'a str,
     action: &'a str,
     client: IpAddr,
-    /// `None`: judged at the time of the check.
+    /// `None`: judged at the authorizer's clock's now.
     at: Option<SystemTime>,
 }
 
 impl<'a> Request<'a> {
-    /// Creates a request, judged at the time it is checked unless
-    /// [`at`](Self::at) sets another.
+    /// Creates a request, judged at the time of the check by the clock of the
+    /// policy the authorizer was compiled from, unless [`at`](Self::at) sets
+    /// another time.
     ///
     /// # Example
     ///
@@ -73,7 +74,7 @@ impl<'a> Request<'a> {
     ///
     /// let request = Request::new("id", "secret", "GetClients", "::1".parse()?)
     ///     .at(SystemTime::UNIX_EPOCH);
-    /// assert_eq!(request.time(), SystemTime::UNIX_EPOCH);
+    /// assert_eq!(request.time(), Some(SystemTime::UNIX_EPOCH));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
@@ -121,14 +122,13 @@ impl<'a> Request<'a> {
         self.client
     }
 
-    /// Returns the time the request is judged at: the one set with
-    /// [`at`](Self::at), or else the system clock's now.
+    /// Returns the time set with [`at`](Self::at), if any.
     ///
     /// # Example
     ///
     /// See [`Request::at`].
-    pub fn time(&self) -> SystemTime {
-        self.at.unwrap_or_else(SystemTime::now)
+    pub fn time(&self) -> Option<SystemTime> {
+        self.at
     }
 
     /// Renders a denial as the WHMCS API error text for this request, or
@@ -220,7 +220,8 @@ impl Authorizer {
         }
         let found = self.position(request.credential);
         let auth = found.and_then(|pos| self.auth(pos));
-        if let Err(reason) = authenticate(auth, request.secret, || request.time()) {
+        let now = || request.at.unwrap_or_else(|| self.now());
+        if let Err(reason) = authenticate(auth, request.secret, now) {
             return Decision::Denied(reason);
         }
         let (Some(pos), Some(auth)) = (found, auth) else {
@@ -230,7 +231,7 @@ impl Authorizer {
         if !self.is_enabled_at(pos) {
             return Decision::Denied(DenyReason::CredentialDisabled);
         }
-        if auth.expires_at.is_some_and(|at| request.time() >= at) {
+        if auth.expires_at.is_some_and(|at| now() >= at) {
             return Decision::Denied(DenyReason::CredentialExpired);
         }
         if auth

@@ -17,29 +17,18 @@ pub const LEGACY_ROLE_NAME: &str = "Legacy full access";
 #[must_use]
 pub struct LegacyUpgrade {
     role: Option<RoleId>,
-    role_created: bool,
     credentials: Vec<CredentialId>,
 }
 
 impl LegacyUpgrade {
-    /// Returns the full-access role the credentials were given, if any
-    /// credential needed it.
+    /// Returns the full-access role the upgrade created, if any credential
+    /// needed it.
     ///
     /// # Example
     ///
     /// See [`Policy::upgrade_legacy`].
     pub fn role(&self) -> Option<RoleId> {
         self.role
-    }
-
-    /// Returns whether the upgrade created the role (rather than reusing one
-    /// made by an earlier upgrade).
-    ///
-    /// # Example
-    ///
-    /// See [`Policy::upgrade_legacy`].
-    pub fn role_created(&self) -> bool {
-        self.role_created
     }
 
     /// Returns the credentials that were given the role, in identifier order.
@@ -64,17 +53,19 @@ impl LegacyUpgrade {
 impl Policy {
     /// Gives every credential that holds no role a role that permits every
     /// action, so that integrations made before roles existed keep working.
+    /// Operators then narrow each credential to what it needs.
     ///
-    /// The role is named [`LEGACY_ROLE_NAME`]; an existing role of that name
-    /// that grants all actions with no exception is reused, and if the name
-    /// is taken by another role a number is added. Operators then narrow each
-    /// credential to what it needs. Running the upgrade again changes nothing
-    /// unless new credentials without roles appeared.
+    /// The upgrade runs once per policy, as one edit: the role (named
+    /// [`LEGACY_ROLE_NAME`], or that name with a number if it is taken) and
+    /// every assignment are stored together or not at all, and the policy
+    /// records that the upgrade ran. Later calls change nothing, so a
+    /// credential an operator narrowed to no role, or one created later and
+    /// waiting for its roles, never gains full access by accident.
     ///
     /// # Errors
     ///
-    /// Returns a [`PolicyError`] only if the role cannot be created (the
-    /// policy holds the most roles it may); nothing changes then.
+    /// Returns a [`PolicyError`] if the role cannot be created or the store
+    /// refuses the edit; nothing changes then.
     ///
     /// # Example
     ///
@@ -86,46 +77,56 @@ impl Policy {
     /// let _secret = policy.create_credential("old-integration")?;
     ///
     /// let report = policy.upgrade_legacy()?;
-    /// assert!(report.role_created());
     /// assert_eq!(report.credentials().len(), 1);
     /// assert!(policy.compile().is_allowed("old-integration", "GetClients"));
     ///
+    /// let _secret = policy.create_credential("new-integration")?;
     /// assert!(policy.upgrade_legacy()?.is_empty());
+    /// assert!(!policy.compile().is_allowed("new-integration", "GetClients"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn upgrade_legacy(&mut self) -> Result<LegacyUpgrade, PolicyError> {
-        let roleless: Vec<CredentialId> = self
-            .credentials()
-            .filter(|credential| credential.roles().is_empty())
-            .map(|credential| credential.id().clone())
-            .collect();
-        if roleless.is_empty() {
+        if self.legacy_upgraded {
             return Ok(LegacyUpgrade::default());
         }
+        self.transact(|this| {
+            let roleless: Vec<CredentialId> = this
+                .credentials()
+                .filter(|credential| credential.roles().is_empty())
+                .map(|credential| credential.id().clone())
+                .collect();
+            this.note_settings();
+            this.legacy_upgraded = true;
+            if roleless.is_empty() {
+                return Ok(LegacyUpgrade::default());
+            }
 
-        let (role, role_created) = match self.existing_legacy_role() {
-            Some(role) => (role, false),
-            None => (
-                self.create_role(&self.free_legacy_name(), Grants::all_actions())?,
-                true,
-            ),
-        };
-        for id in &roleless {
-            self.assign_role(id.as_str(), role)?;
-        }
-        Ok(LegacyUpgrade {
-            role: Some(role),
-            role_created,
-            credentials: roleless,
+            let role = this.create_role(&this.free_legacy_name(), Grants::all_actions())?;
+            for id in &roleless {
+                this.assign_role(id.as_str(), role)?;
+            }
+            Ok(LegacyUpgrade {
+                role: Some(role),
+                credentials: roleless,
+            })
         })
     }
 
-    /// Finds a role named like the legacy role that grants exactly all.
-    fn existing_legacy_role(&self) -> Option<RoleId> {
-        self.roles()
-            .filter(|role| role.name().as_str().starts_with(LEGACY_ROLE_NAME))
-            .find(|role| *role.grants() == Grants::all_actions())
-            .map(|role| role.id())
+    /// Returns whether [`upgrade_legacy`](Self::upgrade_legacy) has run.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{ActionCatalog, Policy};
+    ///
+    /// let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// assert!(!policy.legacy_upgraded());
+    /// let _report = policy.upgrade_legacy()?;
+    /// assert!(policy.legacy_upgraded());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn legacy_upgraded(&self) -> bool {
+        self.legacy_upgraded
     }
 
     /// Returns the legacy role name, numbered if another role has it.
@@ -178,7 +179,7 @@ mod tests {
     }
 
     #[test]
-    fn second_run_changes_nothing_and_later_runs_reuse_the_role() {
+    fn later_runs_change_nothing() {
         let mut policy = policy();
         let _secret = policy.create_credential("old").unwrap();
         let first = policy.upgrade_legacy().unwrap();
@@ -186,10 +187,22 @@ mod tests {
         assert!(policy.upgrade_legacy().unwrap().is_empty());
         assert_eq!(format!("{policy:?}"), snapshot);
 
-        let _secret = policy.create_credential("older").unwrap();
-        let again = policy.upgrade_legacy().unwrap();
-        assert!(!again.role_created());
-        assert_eq!(again.role(), first.role());
+        // A credential narrowed to no role, and a new one, stay without access.
+        policy.unassign_role("old", first.role().unwrap()).unwrap();
+        let _secret = policy.create_credential("new").unwrap();
+        assert!(policy.upgrade_legacy().unwrap().is_empty());
+        let auth = policy.compile();
+        assert!(!auth.is_allowed("old", "X"));
+        assert!(!auth.is_allowed("new", "X"));
+    }
+
+    #[test]
+    fn an_upgrade_with_nothing_to_do_still_counts() {
+        let mut policy = policy();
+        assert!(policy.upgrade_legacy().unwrap().is_empty());
+        let _secret = policy.create_credential("later").unwrap();
+        assert!(policy.upgrade_legacy().unwrap().is_empty());
+        assert!(policy.roles().next().is_none());
     }
 
     #[test]

@@ -69,6 +69,8 @@ mod catalog;
 mod clock;
 mod credential;
 mod decision;
+mod diff;
+mod document;
 mod error;
 mod gate;
 mod index;
@@ -78,6 +80,7 @@ mod network;
 mod policy;
 mod role;
 mod secret;
+mod store;
 
 pub use action_set::{ActionSet, Iter};
 pub use authorizer::Authorizer;
@@ -88,7 +91,16 @@ pub use catalog::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{Credential, MAX_DESCRIPTION_LEN, MAX_ROLES_PER_CREDENTIAL};
 pub use decision::{Decision, DenyReason, Explanation, GrantKind, RoleGrant};
-pub use error::{CatalogError, NameError, NameErrorKind, NameKind, PolicyError};
+pub use diff::{AccessChange, AccessDiff};
+pub use document::{
+    CredentialRecord, FORMAT_VERSION, LoadOptions, LoadReport, MAX_DOCUMENT_BYTES,
+    MAX_REPORTED_PROBLEMS, PolicyDocument, PreviousSecretRecord, RoleRecord, SettingsRecord,
+    UnknownGrants,
+};
+pub use error::{
+    CatalogError, DocumentError, LoadError, NameError, NameErrorKind, NameKind, PolicyError,
+    Problem, StoreError,
+};
 pub use gate::Request;
 pub use legacy::{LEGACY_ROLE_NAME, LegacyUpgrade};
 pub use name::{ActionName, CategoryName, CredentialId, MAX_NAME_LEN, NameMatching, RoleName};
@@ -96,6 +108,7 @@ pub use network::{MAX_NETWORKS, NetworkList};
 pub use policy::{MAX_CREDENTIALS, MAX_ROLES, Policy};
 pub use role::{Grants, Role, RoleId};
 pub use secret::{SECRET_LEN, SECRET_PREFIX, Secret, SecretError, SecretHash};
+pub use store::{Change, ConformanceFailure, FileStore, MemoryStore, Store, check_store};
 
 /// The README's examples, run as doctests.
 #[cfg(doctest)]

@@ -71,7 +71,7 @@ impl NetworkList {
                     }
                 },
             };
-            out.push(net.trunc());
+            out.push(canonical(net).trunc());
         }
         Ok(Self(out.into()))
     }
@@ -100,6 +100,20 @@ impl NetworkList {
     }
 }
 
+/// Writes an IPv4-mapped IPv6 network (`::ffff:192.0.2.0/120`) as the IPv4
+/// network it is, since client addresses are compared in their IPv4 form.
+fn canonical(net: IpNet) -> IpNet {
+    let IpNet::V6(v6) = net else {
+        return net;
+    };
+    match v6.addr().to_ipv4_mapped() {
+        Some(v4) if v6.prefix_len() >= 96 => {
+            ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96).map_or(net, IpNet::V4)
+        }
+        _ => net,
+    }
+}
+
 impl fmt::Debug for NetworkList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list()
@@ -123,6 +137,11 @@ mod tests {
         assert!(list.contains(ip("198.51.100.7")));
         assert!(!list.contains(ip("198.51.100.8")));
         assert!(!NetworkList::default().contains(ip("127.0.0.1")));
+        let mapped = NetworkList::parse(["::ffff:192.0.2.0/120"]).unwrap();
+        assert!(mapped.contains(ip("192.0.2.7")));
+        assert!(mapped.contains(ip("::ffff:192.0.2.7")));
+        assert!(!mapped.contains(ip("192.0.3.7")));
+        assert_eq!(mapped.networks()[0].to_string(), "192.0.2.0/24");
     }
 
     #[test]

@@ -15,6 +15,12 @@ use crate::name::{CredentialId, NameMatching, RoleName};
 use crate::network::NetworkList;
 use crate::role::{Grants, Role, RoleId};
 use crate::secret::Secret;
+use crate::store::Store;
+
+mod journal;
+mod stored;
+
+use journal::Journal;
 
 /// The most roles a policy may hold.
 pub const MAX_ROLES: usize = 1 << 20;
@@ -57,15 +63,23 @@ pub const MAX_CREDENTIALS: usize = 1 << 24;
 /// ```
 #[derive(Debug, Clone)]
 pub struct Policy {
-    catalog: Arc<ActionCatalog>,
-    roles: BTreeMap<RoleId, Role>,
+    pub(crate) catalog: Arc<ActionCatalog>,
+    pub(crate) roles: BTreeMap<RoleId, Role>,
     /// Role names folded by the catalog's matching rule.
-    role_names: HashMap<Box<str>, RoleId>,
-    credentials: BTreeMap<CredentialId, Credential>,
-    next_role_id: u64,
+    pub(crate) role_names: HashMap<Box<str>, RoleId>,
+    pub(crate) credentials: BTreeMap<CredentialId, Credential>,
+    pub(crate) next_role_id: u64,
     /// The policy-wide allow-list of client networks.
-    networks: Option<NetworkList>,
-    clock: Arc<dyn Clock>,
+    pub(crate) networks: Option<NetworkList>,
+    /// Whether [`Policy::upgrade_legacy`] has run.
+    pub(crate) legacy_upgraded: bool,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// The revision of the store this policy was loaded from or last wrote.
+    pub(crate) revision: u64,
+    /// Where edits are written before they take effect.
+    pub(crate) store: Option<Arc<dyn Store>>,
+    /// What the edit in progress touched, to persist or roll back.
+    journal: Option<Journal>,
 }
 
 impl Policy {
@@ -106,7 +120,11 @@ impl Policy {
             credentials: BTreeMap::new(),
             next_role_id: 1,
             networks: None,
+            legacy_upgraded: false,
             clock: Arc::new(SystemClock),
+            revision: 0,
+            store: None,
+            journal: None,
         }
     }
 
@@ -248,29 +266,33 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn create_role(&mut self, name: &str, grants: Grants) -> Result<RoleId, PolicyError> {
-        if self.roles.len() >= MAX_ROLES {
-            return Err(PolicyError::Full {
-                what: "roles",
-                max: MAX_ROLES,
-            });
-        }
-        let name = self.check_role_name(name, None)?;
-        let grants = grants.resolve(&self.catalog)?;
+        self.transact(|this| {
+            if this.roles.len() >= MAX_ROLES {
+                return Err(PolicyError::Full {
+                    what: "roles",
+                    max: MAX_ROLES,
+                });
+            }
+            let name = this.check_role_name(name, None)?;
+            let grants = grants.resolve(&this.catalog)?;
 
-        let id = RoleId::new(self.next_role_id);
-        self.next_role_id += 1;
-        self.role_names
-            .insert(fold(self.matching(), name.as_str()), id);
-        self.roles.insert(
-            id,
-            Role {
+            let id = RoleId::new(this.next_role_id);
+            this.note_settings();
+            this.note_role(id);
+            this.next_role_id += 1;
+            this.role_names
+                .insert(fold(this.matching(), name.as_str()), id);
+            this.roles.insert(
                 id,
-                name,
-                description: None,
-                grants,
-            },
-        );
-        Ok(id)
+                Role {
+                    id,
+                    name,
+                    description: None,
+                    grants,
+                },
+            );
+            Ok(id)
+        })
     }
 
     /// Renames a role.
@@ -291,16 +313,21 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn rename_role(&mut self, id: RoleId, name: &str) -> Result<(), PolicyError> {
-        let old = self.role_or_err(id)?.name.clone();
-        let name = self.check_role_name(name, Some(id))?;
+        self.transact(|this| {
+            let old = this.role_or_err(id)?.name.clone();
+            let name = this.check_role_name(name, Some(id))?;
 
-        let matching = self.matching();
-        self.role_names.remove(&*fold(matching, old.as_str()));
-        self.role_names.insert(fold(matching, name.as_str()), id);
-        if let Some(role) = self.roles.get_mut(&id) {
-            role.name = name;
-        }
-        Ok(())
+            let matching = this.matching();
+            this.note_role(id);
+            this.note_holders(id);
+            this.role_names.remove(&*fold(matching, old.as_str()));
+            this.role_names.insert(fold(matching, name.as_str()), id);
+            this.note_role(id);
+            if let Some(role) = this.roles.get_mut(&id) {
+                role.name = name;
+            }
+            Ok(())
+        })
     }
 
     /// Sets or clears a role's description.
@@ -326,13 +353,16 @@ impl Policy {
         id: RoleId,
         description: Option<&str>,
     ) -> Result<(), PolicyError> {
-        self.role_or_err(id)?;
-        let description = check_description(description)?;
+        self.transact(|this| {
+            this.role_or_err(id)?;
+            let description = check_description(description)?;
 
-        if let Some(role) = self.roles.get_mut(&id) {
-            role.description = description;
-        }
-        Ok(())
+            this.note_role(id);
+            if let Some(role) = this.roles.get_mut(&id) {
+                role.description = description;
+            }
+            Ok(())
+        })
     }
 
     /// Replaces a role's grants.
@@ -358,13 +388,16 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn set_grants(&mut self, id: RoleId, grants: Grants) -> Result<(), PolicyError> {
-        self.role_or_err(id)?;
-        let grants = grants.resolve(&self.catalog)?;
+        self.transact(|this| {
+            this.role_or_err(id)?;
+            let grants = grants.resolve(&this.catalog)?;
 
-        if let Some(role) = self.roles.get_mut(&id) {
-            role.grants = grants;
-        }
-        Ok(())
+            this.note_role(id);
+            if let Some(role) = this.roles.get_mut(&id) {
+                role.grants = grants;
+            }
+            Ok(())
+        })
     }
 
     /// Deletes a role, removes it from every credential that held it, and
@@ -388,14 +421,19 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn delete_role(&mut self, id: RoleId) -> Result<Role, PolicyError> {
-        let role = self.roles.remove(&id).ok_or(PolicyError::UnknownRole(id))?;
+        self.transact(|this| {
+            this.role_or_err(id)?;
+            this.note_role(id);
+            this.note_holders(id);
+            let role = this.roles.remove(&id).ok_or(PolicyError::UnknownRole(id))?;
 
-        self.role_names
-            .remove(&*fold(self.matching(), role.name.as_str()));
-        for credential in self.credentials.values_mut() {
-            credential.roles.retain(|held| *held != id);
-        }
-        Ok(role)
+            this.role_names
+                .remove(&*fold(this.matching(), role.name.as_str()));
+            for credential in this.credentials.values_mut() {
+                credential.roles.retain(|held| *held != id);
+            }
+            Ok(role)
+        })
     }
 
     // ---- credentials ---------------------------------------------------
@@ -456,21 +494,24 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn create_credential(&mut self, id: &str) -> Result<Secret, PolicyError> {
-        let id = CredentialId::new(id)?;
-        if self.credentials.contains_key(&id) {
-            return Err(PolicyError::DuplicateCredential(id.to_string()));
-        }
-        if self.credentials.len() >= MAX_CREDENTIALS {
-            return Err(PolicyError::Full {
-                what: "credentials",
-                max: MAX_CREDENTIALS,
-            });
-        }
-        let secret = new_secret()?;
+        self.transact(|this| {
+            let id = CredentialId::new(id)?;
+            if this.credentials.contains_key(&id) {
+                return Err(PolicyError::DuplicateCredential(id.to_string()));
+            }
+            if this.credentials.len() >= MAX_CREDENTIALS {
+                return Err(PolicyError::Full {
+                    what: "credentials",
+                    max: MAX_CREDENTIALS,
+                });
+            }
+            let secret = new_secret()?;
 
-        self.credentials
-            .insert(id.clone(), Credential::new(id, Some(secret.hash())));
-        Ok(secret)
+            this.note_credential(id.as_str());
+            this.credentials
+                .insert(id.clone(), Credential::new(id, Some(secret.hash())));
+            Ok(secret)
+        })
     }
 
     /// Deletes a credential and returns it.
@@ -490,9 +531,12 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn delete_credential(&mut self, id: &str) -> Result<Credential, PolicyError> {
-        self.credentials
-            .remove(id)
-            .ok_or_else(|| unknown_credential(id))
+        self.transact(|this| {
+            this.note_credential(id);
+            this.credentials
+                .remove(id)
+                .ok_or_else(|| unknown_credential(id))
+        })
     }
 
     /// Sets or clears a credential's description.
@@ -516,9 +560,11 @@ impl Policy {
         id: &str,
         description: Option<&str>,
     ) -> Result<(), PolicyError> {
-        let description = check_description(description)?;
-        self.credential_mut(id)?.description = description;
-        Ok(())
+        self.transact(|this| {
+            let description = check_description(description)?;
+            this.credential_mut(id)?.description = description;
+            Ok(())
+        })
     }
 
     /// Enables a credential. Enabling an enabled credential changes nothing.
@@ -539,8 +585,10 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn enable_credential(&mut self, id: &str) -> Result<(), PolicyError> {
-        self.credential_mut(id)?.enabled = true;
-        Ok(())
+        self.transact(|this| {
+            this.credential_mut(id)?.enabled = true;
+            Ok(())
+        })
     }
 
     /// Disables a credential: it is denied everything until enabled again.
@@ -565,8 +613,10 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn disable_credential(&mut self, id: &str) -> Result<(), PolicyError> {
-        self.credential_mut(id)?.enabled = false;
-        Ok(())
+        self.transact(|this| {
+            this.credential_mut(id)?.enabled = false;
+            Ok(())
+        })
     }
 
     /// Assigns a role to a credential.
@@ -588,23 +638,25 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn assign_role(&mut self, credential: &str, role: RoleId) -> Result<(), PolicyError> {
-        self.role_or_err(role)?;
-        let entry = self.credential_mut(credential)?;
-        if entry.roles.contains(&role) {
-            return Err(PolicyError::RoleAlreadyAssigned {
-                credential: credential.into(),
-                role,
-            });
-        }
-        if entry.roles.len() >= MAX_ROLES_PER_CREDENTIAL {
-            return Err(PolicyError::TooManyRoles {
-                credential: credential.into(),
-                max: MAX_ROLES_PER_CREDENTIAL,
-            });
-        }
+        self.transact(|this| {
+            this.role_or_err(role)?;
+            let entry = this.credential_mut(credential)?;
+            if entry.roles.contains(&role) {
+                return Err(PolicyError::RoleAlreadyAssigned {
+                    credential: credential.into(),
+                    role,
+                });
+            }
+            if entry.roles.len() >= MAX_ROLES_PER_CREDENTIAL {
+                return Err(PolicyError::TooManyRoles {
+                    credential: credential.into(),
+                    max: MAX_ROLES_PER_CREDENTIAL,
+                });
+            }
 
-        entry.roles.push(role);
-        Ok(())
+            entry.roles.push(role);
+            Ok(())
+        })
     }
 
     /// Takes a role away from a credential.
@@ -626,16 +678,18 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn unassign_role(&mut self, credential: &str, role: RoleId) -> Result<(), PolicyError> {
-        let entry = self.credential_mut(credential)?;
-        let Some(pos) = entry.roles.iter().position(|held| *held == role) else {
-            return Err(PolicyError::RoleNotAssigned {
-                credential: credential.into(),
-                role,
-            });
-        };
+        self.transact(|this| {
+            let entry = this.credential_mut(credential)?;
+            let Some(pos) = entry.roles.iter().position(|held| *held == role) else {
+                return Err(PolicyError::RoleNotAssigned {
+                    credential: credential.into(),
+                    role,
+                });
+            };
 
-        entry.roles.remove(pos);
-        Ok(())
+            entry.roles.remove(pos);
+            Ok(())
+        })
     }
 
     // ---- secrets, expiry and networks -----------------------------------
@@ -659,18 +713,23 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn reset_secret(&mut self, id: &str) -> Result<Secret, PolicyError> {
-        self.credential_mut(id)?;
-        let secret = new_secret()?;
+        self.transact(|this| {
+            this.credential_mut(id)?;
+            let secret = new_secret()?;
 
-        let credential = self.credential_mut(id)?;
-        credential.secret = Some(secret.hash());
-        credential.previous_secret = None;
-        Ok(secret)
+            let credential = this.credential_mut(id)?;
+            credential.secret = Some(secret.hash());
+            credential.previous_secret = None;
+            Ok(secret)
+        })
     }
 
     /// Issues a new secret for a credential while the current one keeps
     /// working until `old_valid_until`, so integrations can roll over without
     /// downtime. From that instant on only the new secret works.
+    ///
+    /// A credential keeps at most one old secret: rotating again while an
+    /// earlier grace period runs ends that earlier secret at once.
     ///
     /// # Errors
     ///
@@ -694,19 +753,21 @@ impl Policy {
         id: &str,
         old_valid_until: SystemTime,
     ) -> Result<Secret, PolicyError> {
-        let now = self.clock.now();
-        let Some(old) = self.credential_mut(id)?.secret else {
-            return Err(PolicyError::NoSecret(crate::error::shown(id)));
-        };
-        if old_valid_until <= now {
-            return Err(PolicyError::GraceNotInFuture(crate::error::shown(id)));
-        }
-        let secret = new_secret()?;
+        self.transact(|this| {
+            let now = this.clock.now();
+            let Some(old) = this.credential_mut(id)?.secret else {
+                return Err(PolicyError::NoSecret(crate::error::shown(id)));
+            };
+            if old_valid_until <= now {
+                return Err(PolicyError::GraceNotInFuture(crate::error::shown(id)));
+            }
+            let secret = new_secret()?;
 
-        let credential = self.credential_mut(id)?;
-        credential.secret = Some(secret.hash());
-        credential.previous_secret = Some((old, old_valid_until));
-        Ok(secret)
+            let credential = this.credential_mut(id)?;
+            credential.secret = Some(secret.hash());
+            credential.previous_secret = Some((old, old_valid_until));
+            Ok(secret)
+        })
     }
 
     /// Removes every secret of a credential: no secret verifies until
@@ -727,10 +788,12 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn revoke_secret(&mut self, id: &str) -> Result<(), PolicyError> {
-        let credential = self.credential_mut(id)?;
-        credential.secret = None;
-        credential.previous_secret = None;
-        Ok(())
+        self.transact(|this| {
+            let credential = this.credential_mut(id)?;
+            credential.secret = None;
+            credential.previous_secret = None;
+            Ok(())
+        })
     }
 
     /// Sets or clears the instant from which a credential is expired.
@@ -757,14 +820,16 @@ impl Policy {
         id: &str,
         expires_at: Option<SystemTime>,
     ) -> Result<(), PolicyError> {
-        let now = self.clock.now();
-        let credential = self.credential_mut(id)?;
-        if expires_at.is_some_and(|at| at <= now) {
-            return Err(PolicyError::ExpiryInPast(crate::error::shown(id)));
-        }
+        self.transact(|this| {
+            let now = this.clock.now();
+            let credential = this.credential_mut(id)?;
+            if expires_at.is_some_and(|at| at <= now) {
+                return Err(PolicyError::ExpiryInPast(crate::error::shown(id)));
+            }
 
-        credential.expires_at = expires_at;
-        Ok(())
+            credential.expires_at = expires_at;
+            Ok(())
+        })
     }
 
     /// Restricts a credential to client addresses in `networks` (CIDR form,
@@ -790,11 +855,13 @@ impl Policy {
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        self.credential_mut(id)?;
-        let networks = NetworkList::parse(networks)?;
+        self.transact(|this| {
+            this.credential_mut(id)?;
+            let networks = NetworkList::parse(networks)?;
 
-        self.credential_mut(id)?.networks = Some(networks);
-        Ok(())
+            this.credential_mut(id)?.networks = Some(networks);
+            Ok(())
+        })
     }
 
     /// Lifts a credential's network restriction.
@@ -815,8 +882,10 @@ impl Policy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn clear_allowed_networks(&mut self, id: &str) -> Result<(), PolicyError> {
-        self.credential_mut(id)?.networks = None;
-        Ok(())
+        self.transact(|this| {
+            this.credential_mut(id)?.networks = None;
+            Ok(())
+        })
     }
 
     /// Restricts every credential to client addresses in `networks`, like the
@@ -840,8 +909,12 @@ impl Policy {
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        self.networks = Some(NetworkList::parse(networks)?);
-        Ok(())
+        self.transact(|this| {
+            let networks = NetworkList::parse(networks)?;
+            this.note_settings();
+            this.networks = Some(networks);
+            Ok(())
+        })
     }
 
     /// Lifts the policy-wide network restriction.
@@ -852,12 +925,16 @@ impl Policy {
     /// # use api_roles::{ActionCatalog, Policy};
     /// # let mut policy = Policy::new(ActionCatalog::builder().build()?);
     /// policy.set_global_networks(["192.0.2.0/24"])?;
-    /// policy.clear_global_networks();
+    /// policy.clear_global_networks()?;
     /// assert!(policy.global_networks().is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn clear_global_networks(&mut self) {
-        self.networks = None;
+    pub fn clear_global_networks(&mut self) -> Result<(), PolicyError> {
+        self.transact(|this| {
+            this.note_settings();
+            this.networks = None;
+            Ok(())
+        })
     }
 
     /// Returns the policy-wide allow-list, if any.
@@ -884,7 +961,9 @@ impl Policy {
         self.roles.get(&id).ok_or(PolicyError::UnknownRole(id))
     }
 
+    /// Returns a credential for editing, noting it in the journal first.
     fn credential_mut(&mut self, id: &str) -> Result<&mut Credential, PolicyError> {
+        self.note_credential(id);
         self.credentials
             .get_mut(id)
             .ok_or_else(|| unknown_credential(id))
@@ -908,7 +987,7 @@ impl Policy {
 }
 
 /// Returns the key under which `name` is unique for `matching`.
-fn fold(matching: NameMatching, name: &str) -> Box<str> {
+pub(crate) fn fold(matching: NameMatching, name: &str) -> Box<str> {
     match matching {
         NameMatching::Exact => name.into(),
         NameMatching::AsciiCaseInsensitive => name.to_ascii_lowercase().into(),

@@ -246,12 +246,24 @@ impl Grants {
     /// Checks every name against `catalog` and returns the grants in the
     /// catalog's spelling, with repeats removed.
     pub(crate) fn resolve(&self, catalog: &ActionCatalog) -> Result<Self, PolicyError> {
-        Ok(Self {
-            actions: resolve_actions(catalog, &self.actions, "actions")?,
-            categories: resolve_categories(catalog, &self.categories)?,
+        let (grants, mut problems) = self.resolve_all(catalog);
+        match problems.is_empty() {
+            true => Ok(grants),
+            false => Err(problems.swap_remove(0)),
+        }
+    }
+
+    /// Resolves what it can and returns every problem, in document order;
+    /// names with a problem are left out of the result.
+    pub(crate) fn resolve_all(&self, catalog: &ActionCatalog) -> (Self, Vec<PolicyError>) {
+        let mut problems = Vec::new();
+        let grants = Self {
+            actions: resolve_actions(catalog, &self.actions, "actions", &mut problems),
+            categories: resolve_categories(catalog, &self.categories, &mut problems),
             all: self.all,
-            except: resolve_actions(catalog, &self.except, "except")?,
-        })
+            except: resolve_actions(catalog, &self.except, "except", &mut problems),
+        };
+        (grants, problems)
     }
 
     /// Computes the actions these grants permit in `catalog`. Names the catalog
@@ -285,56 +297,60 @@ impl Grants {
     }
 }
 
-/// Resolves action names to their catalog spelling, in order, without repeats.
+/// Resolves action names to their catalog spelling, in order, without
+/// repeats; records a problem for each name that is invalid or unknown.
 fn resolve_actions(
     catalog: &ActionCatalog,
     names: &[String],
     field: &str,
-) -> Result<Vec<String>, PolicyError> {
+    problems: &mut Vec<PolicyError>,
+) -> Vec<String> {
     let mut seen = ActionSet::new();
     let mut out = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         let at = || format!("grants.{field}[{i}]");
-        ActionName::new(name).map_err(|source| PolicyError::InvalidGrant { at: at(), source })?;
+        if let Err(source) = ActionName::new(name) {
+            problems.push(PolicyError::InvalidGrant { at: at(), source });
+            continue;
+        }
         let Some(id) = catalog.action_id(name) else {
-            return Err(PolicyError::UnknownAction {
-                name: name.clone(),
-                at: at(),
-            });
+            let name = name.clone();
+            problems.push(PolicyError::UnknownAction { name, at: at() });
+            continue;
         };
         if seen.insert(id) {
-            out.push(
-                catalog
-                    .action_name(id)
-                    .map_or_else(|| name.clone(), ToString::to_string),
-            );
+            let canonical = catalog.action_name(id).map(ToString::to_string);
+            out.push(canonical.unwrap_or_else(|| name.clone()));
         }
     }
-    Ok(out)
+    out
 }
 
 /// Resolves category names to their catalog spelling, in order, without
-/// repeats.
+/// repeats; records a problem for each name that is invalid or unknown.
 fn resolve_categories(
     catalog: &ActionCatalog,
     names: &[String],
-) -> Result<Vec<String>, PolicyError> {
+    problems: &mut Vec<PolicyError>,
+) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
         let at = || format!("grants.categories[{i}]");
-        CategoryName::new(name).map_err(|source| PolicyError::InvalidGrant { at: at(), source })?;
+        if let Err(source) = CategoryName::new(name) {
+            problems.push(PolicyError::InvalidGrant { at: at(), source });
+            continue;
+        }
         let Some(category) = catalog.category(name) else {
-            return Err(PolicyError::UnknownCategory {
-                name: name.clone(),
-                at: at(),
-            });
+            let name = name.clone();
+            problems.push(PolicyError::UnknownCategory { name, at: at() });
+            continue;
         };
         let canonical = category.name().as_str();
         if !out.iter().any(|seen| seen == canonical) {
             out.push(canonical.to_owned());
         }
     }
-    Ok(out)
+    out
 }
 
 /// A role: a named set of grants that credentials are assigned.

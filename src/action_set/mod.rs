@@ -66,7 +66,7 @@ impl ActionSet {
     /// ```
     pub fn full(len: usize) -> Self {
         let mut words: SmallVec<[u64; INLINE_WORDS]> = SmallVec::from_elem(u64::MAX, len / 64);
-        if len % 64 != 0 {
+        if !len.is_multiple_of(64) {
             words.push((1u64 << (len % 64)) - 1);
         }
         Self { words }

@@ -168,6 +168,14 @@ impl CatalogBuilder {
         self
     }
 
+    /// The matching rule the built catalog will have, as far as known now.
+    pub(super) fn declared_matching(&self) -> NameMatching {
+        match (&self.base, self.matching) {
+            (Some(base), _) => base.matching,
+            (None, matching) => matching.unwrap_or_default(),
+        }
+    }
+
     /// Records an item that comes with its own location, as from a document.
     pub(super) fn push_located(&mut self, category: &str, action: Option<&str>, at: String) {
         let category = category.to_owned();
@@ -207,6 +215,8 @@ impl CatalogBuilder {
             None => ActionCatalog::empty(self.matching.unwrap_or_default()),
         };
         let base_len = catalog.actions.len();
+        catalog.generation = super::next_generation();
+        catalog.ancestors.push(catalog.generation);
         for item in self.items {
             match item {
                 Item::Category { name, at } => {

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{ActionCatalog, CatalogBuilder};
+use super::{ActionCatalog, CatalogBuilder, MAX_ACTIONS};
 use crate::error::CatalogError;
+use crate::name::CategoryName;
 
 /// The largest catalog document accepted, in bytes.
 pub const MAX_CATALOG_DOCUMENT_BYTES: usize = 16 << 20;
@@ -36,15 +37,21 @@ impl CatalogBuilder {
     ///
     /// The document holds `categories`, a list of `{"name": ..., "actions":
     /// [...]}` objects, and may hold a `source_note` string and an
-    /// `introduced_in` map, which are not used. Other fields are refused.
-    /// Problems with names are reported when the catalog is built, with their
-    /// place in the document, such as `categories[3].actions[7]`.
+    /// `introduced_in` map, which are not used. Other fields are refused, and
+    /// so is a category listed twice. Set
+    /// [`name_matching`](Self::name_matching) first: it decides which
+    /// category names are the same. Problems with action names are reported
+    /// when the catalog is built, with their place in the document, such as
+    /// `categories[3].actions[7]`.
     ///
     /// # Errors
     ///
     /// Returns [`CatalogError::DocumentTooLarge`] for a document over
-    /// [`MAX_CATALOG_DOCUMENT_BYTES`], and [`CatalogError::Json`] for one that
-    /// is not JSON of this shape.
+    /// [`MAX_CATALOG_DOCUMENT_BYTES`], [`CatalogError::Json`] for one that is
+    /// not JSON of this shape, [`CatalogError::InvalidName`] or
+    /// [`CatalogError::DuplicateCategory`] for a bad category, and
+    /// [`CatalogError::TooManyActions`] for more than
+    /// [`MAX_ACTIONS`](crate::MAX_ACTIONS) actions.
     ///
     /// # Example
     ///
@@ -63,7 +70,29 @@ impl CatalogBuilder {
                 max: MAX_CATALOG_DOCUMENT_BYTES,
             });
         }
-        let parsed: CatalogDocument = serde_json::from_str(document)?;
+        let parsed: CatalogDocument =
+            serde_json::from_str(document).map_err(CatalogError::from_json)?;
+        let total: usize = parsed.categories.iter().map(|c| c.actions.len()).sum();
+        if total > MAX_ACTIONS {
+            return Err(CatalogError::TooManyActions { max: MAX_ACTIONS });
+        }
+        let matching = self.declared_matching();
+        let mut names: Vec<&str> = Vec::with_capacity(parsed.categories.len());
+        for (i, category) in parsed.categories.iter().enumerate() {
+            CategoryName::new(&category.name).map_err(|source| CatalogError::InvalidName {
+                at: format!("categories[{i}].name"),
+                source,
+            })?;
+            if names
+                .iter()
+                .any(|seen| matching.matches(seen, &category.name))
+            {
+                return Err(CatalogError::DuplicateCategory {
+                    name: category.name.clone(),
+                });
+            }
+            names.push(&category.name);
+        }
         for (i, category) in parsed.categories.iter().enumerate() {
             self.push_located(&category.name, None, format!("categories[{i}]"));
             for (j, action) in category.actions.iter().enumerate() {
@@ -129,7 +158,10 @@ mod tests {
             r#"{"categories": 5}"#,
         ] {
             assert!(
-                matches!(ActionCatalog::from_json(doc), Err(CatalogError::Json(_))),
+                matches!(
+                    ActionCatalog::from_json(doc),
+                    Err(CatalogError::Json { .. })
+                ),
                 "{doc}"
             );
         }
@@ -137,6 +169,57 @@ mod tests {
         assert!(matches!(
             ActionCatalog::from_json(&huge),
             Err(CatalogError::DocumentTooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn hostile_documents_stay_small() {
+        let long = "C".repeat(100_000);
+        let doc = format!(r#"{{"categories": [{{"name": "{long}", "actions": ["a", "b"]}}]}}"#);
+        let err = ActionCatalog::from_json(&doc).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("categories[0].name: invalid category name")
+        );
+        assert!(err.to_string().len() < 300);
+        let doc = format!(r#"{{"categories": "{long}"}}"#);
+        assert!(
+            ActionCatalog::from_json(&doc)
+                .unwrap_err()
+                .to_string()
+                .len()
+                < 300
+        );
+        let doc = format!(r#"{{"{long}": 1}}"#);
+        assert!(
+            ActionCatalog::from_json(&doc)
+                .unwrap_err()
+                .to_string()
+                .len()
+                < 300
+        );
+        let many = vec!["\"a\""; MAX_ACTIONS + 1].join(",");
+        let doc = format!(r#"{{"categories": [{{"name": "C", "actions": [{many}]}}]}}"#);
+        assert!(matches!(
+            ActionCatalog::from_json(&doc),
+            Err(CatalogError::TooManyActions { .. })
+        ));
+    }
+
+    #[test]
+    fn repeated_categories_are_refused() {
+        let doc =
+            r#"{"categories": [{"name": "A", "actions": ["x"]}, {"name": "a", "actions": ["y"]}]}"#;
+        assert!(
+            ActionCatalog::from_json(doc).is_ok(),
+            "exact matching keeps them apart"
+        );
+        let folded = CatalogBuilder::new()
+            .name_matching(crate::NameMatching::AsciiCaseInsensitive)
+            .json(doc);
+        assert!(matches!(
+            folded,
+            Err(CatalogError::DuplicateCategory { .. })
         ));
     }
 
