@@ -7,22 +7,29 @@
 //! through the request gate and prints sample decisions with their WHMCS
 //! error texts, counts per outcome and checks per second.
 //!
+//! The policy is kept in a file store, by default under
+//! `target/whmcs-roles-example/`, or in the directory given as the first
+//! argument; a second run finds the first run's roles and credentials.
+//!
 //! Run it with `cargo run --release --example whmcs_roles`.
 
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use api_roles::{
-    ActionCatalog, Authorizer, Decision, Grants, ManualClock, NameMatching, Policy, Request,
+    ActionCatalog, Authorizer, Decision, FileStore, Grants, LoadOptions, ManualClock, NameMatching,
+    Policy, Request,
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 const CATALOG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/whmcs_api_actions.json");
+const DEFAULT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/target/whmcs-roles-example");
 const REQUESTS: usize = 100_000;
 const ROUNDS: usize = 10;
 
@@ -52,27 +59,39 @@ fn main() -> Result<(), Box<dyn Error>> {
         catalog.categories().len()
     );
 
+    // The policy lives in a file store, so a second run finds the first
+    // run's roles and credentials.
+    let dir = std::env::args_os()
+        .nth(1)
+        .map_or_else(|| PathBuf::from(DEFAULT_DIR), PathBuf::from);
+    std::fs::create_dir_all(&dir)
+        .map_err(|err| format!("cannot create `{}`: {err}", dir.display()))?;
+    let store = Arc::new(FileStore::open(dir.join("policy.json"))?);
     let setup = SystemTime::UNIX_EPOCH + SETUP;
-    let mut policy = Policy::new(catalog).with_clock(Arc::new(ManualClock::new(setup)));
-    define_roles(&mut policy)?;
-    let mut secrets = issue_credentials(&mut policy, setup)?;
+    let (policy, _) = Policy::open(catalog, store, &LoadOptions::default())?;
+    let mut policy = policy.with_clock(Arc::new(ManualClock::new(setup)));
 
-    // Two integrations from before roles existed: they hold no role yet.
-    for id in ["legacy-crm", "legacy-mobile-app"] {
-        let secret = policy.create_credential(id)?;
-        secrets.insert(id, secret.expose().to_owned());
-    }
-    let report = policy.upgrade_legacy()?;
-    let role = report
-        .role()
-        .and_then(|id| policy.role(id))
-        .map(|r| r.name().to_string());
-    println!(
-        "legacy upgrade: {} credentials given role `{}`; running it again changes {}",
-        report.credentials().len(),
-        role.unwrap_or_default(),
-        policy.upgrade_legacy()?.credentials().len(),
-    );
+    let secrets = if policy.roles().len() == 0 {
+        println!("first run: storing the policy in {}", dir.display());
+        first_run(&mut policy, setup)?
+    } else {
+        println!(
+            "found {} roles and {} credentials at revision {} in {}",
+            policy.roles().len(),
+            policy.credentials().len(),
+            policy.revision(),
+            dir.display(),
+        );
+        // Secrets are shown once and never stored: issue fresh ones for the demo.
+        let mut secrets = BTreeMap::new();
+        let ids: Vec<String> = policy.credentials().map(|c| c.id().to_string()).collect();
+        for id in ids {
+            let secret = policy.reset_secret(&id)?;
+            secrets.insert(id, secret.expose().to_owned());
+        }
+        println!("issued fresh secrets for {} credentials", secrets.len());
+        secrets
+    };
 
     let authorizer = policy.compile();
     let now = setup + 2 * HOUR;
@@ -85,6 +104,34 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!();
     print_throughput(&authorizer, &requests, now);
     Ok(())
+}
+
+/// Sets up roles and credentials, and upgrades two integrations from before
+/// roles existed; returns the secrets issued.
+fn first_run(
+    policy: &mut Policy,
+    setup: SystemTime,
+) -> Result<BTreeMap<String, String>, Box<dyn Error>> {
+    define_roles(policy)?;
+    let mut secrets = issue_credentials(policy, setup)?;
+
+    // Two integrations from before roles existed: they hold no role yet.
+    for id in ["legacy-crm", "legacy-mobile-app"] {
+        let secret = policy.create_credential(id)?;
+        secrets.insert(id.to_owned(), secret.expose().to_owned());
+    }
+    let report = policy.upgrade_legacy()?;
+    let role = report
+        .role()
+        .and_then(|id| policy.role(id))
+        .map(|r| r.name().to_string());
+    println!(
+        "legacy upgrade: {} credentials given role `{}`; running it again changes {}",
+        report.credentials().len(),
+        role.unwrap_or_default(),
+        policy.upgrade_legacy()?.credentials().len(),
+    );
+    Ok(secrets)
 }
 
 fn define_roles(policy: &mut Policy) -> Result<(), Box<dyn Error>> {
@@ -155,7 +202,7 @@ fn define_roles(policy: &mut Policy) -> Result<(), Box<dyn Error>> {
 fn issue_credentials(
     policy: &mut Policy,
     setup: SystemTime,
-) -> Result<BTreeMap<&'static str, String>, Box<dyn Error>> {
+) -> Result<BTreeMap<String, String>, Box<dyn Error>> {
     let assignments: [(&str, &[&str]); 7] = [
         ("billing-sync", &["Billing clerk"]),
         ("helpdesk-widget", &["Support desk"]),
@@ -171,7 +218,7 @@ fn issue_credentials(
     let mut secrets = BTreeMap::new();
     for (id, roles) in assignments {
         let secret = policy.create_credential(id)?;
-        secrets.insert(id, secret.expose().to_owned());
+        secrets.insert(id.to_owned(), secret.expose().to_owned());
         for name in roles {
             let role = policy
                 .role_by_name(name)
@@ -184,7 +231,7 @@ fn issue_credentials(
     // The billing integration is rolling over to a new secret: the old one
     // keeps working for a day.
     let new = policy.rotate_secret("billing-sync", setup + 24 * HOUR)?;
-    secrets.insert("billing-sync", new.expose().to_owned());
+    secrets.insert("billing-sync".to_owned(), new.expose().to_owned());
     // The provisioner runs in the data centre only.
     policy.set_allowed_networks("provisioner", ["10.20.0.0/16", "fd00:20::/32"])?;
     // The auditor's access ended an hour after set-up.
@@ -194,7 +241,7 @@ fn issue_credentials(
     Ok(secrets)
 }
 
-fn print_samples(authorizer: &Authorizer, secrets: &BTreeMap<&str, String>, now: SystemTime) {
+fn print_samples(authorizer: &Authorizer, secrets: &BTreeMap<String, String>, now: SystemTime) {
     let secret = |id: &str| secrets.get(id).cloned().unwrap_or_default();
     let office = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 20));
     let datacentre = IpAddr::V4(Ipv4Addr::new(10, 20, 3, 4));
@@ -304,11 +351,11 @@ fn print_samples(authorizer: &Authorizer, secrets: &BTreeMap<&str, String>, now:
 /// expired credential, and foreign addresses mixed in.
 fn seeded_requests(
     authorizer: &Authorizer,
-    secrets: &BTreeMap<&str, String>,
+    secrets: &BTreeMap<String, String>,
     n: usize,
 ) -> Vec<Incoming> {
     let mut rng = SmallRng::seed_from_u64(0x5eed);
-    let ids: Vec<&str> = secrets.keys().copied().collect();
+    let ids: Vec<&str> = secrets.keys().map(String::as_str).collect();
     let actions: Vec<String> = authorizer
         .catalog()
         .actions()

@@ -9,6 +9,7 @@ mod import;
 
 pub use import::{LoadOptions, LoadReport, MAX_REPORTED_PROBLEMS, UnknownGrants};
 
+use std::fmt;
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
@@ -137,7 +138,7 @@ pub struct RoleRecord {
 /// assert_eq!(credential.roles, ["Reader"]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct CredentialRecord {
@@ -175,7 +176,7 @@ pub struct CredentialRecord {
 /// assert_eq!(previous.valid_until, "2030-01-01T00:00:00Z");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct PreviousSecretRecord {
@@ -183,6 +184,35 @@ pub struct PreviousSecretRecord {
     pub sha256: String,
     /// The instant from which the old secret stops working, RFC 3339 (UTC).
     pub valid_until: String,
+}
+
+/// Shows whether a hash is there, not the hash.
+fn redacted(hash: &Option<String>) -> Option<&'static str> {
+    hash.as_ref().map(|_| "<redacted>")
+}
+
+impl fmt::Debug for CredentialRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CredentialRecord")
+            .field("id", &self.id)
+            .field("description", &self.description)
+            .field("enabled", &self.enabled)
+            .field("roles", &self.roles)
+            .field("secret_sha256", &redacted(&self.secret_sha256))
+            .field("previous_secret", &self.previous_secret)
+            .field("expires_at", &self.expires_at)
+            .field("networks", &self.networks)
+            .finish()
+    }
+}
+
+impl fmt::Debug for PreviousSecretRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreviousSecretRecord")
+            .field("sha256", &"<redacted>")
+            .field("valid_until", &self.valid_until)
+            .finish()
+    }
 }
 
 /// Only the format version, read before the rest of a document.

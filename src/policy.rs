@@ -61,7 +61,7 @@ pub const MAX_CREDENTIALS: usize = 1 << 24;
 /// assert!(policy.compile().is_allowed("invoicing-app", "AddCredit"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Policy {
     pub(crate) catalog: Arc<ActionCatalog>,
     pub(crate) roles: BTreeMap<RoleId, Role>,
@@ -983,6 +983,22 @@ impl Policy {
             }),
             _ => Ok(name),
         }
+    }
+}
+
+impl std::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policy")
+            .field("catalog", &self.catalog)
+            .field("roles", &self.roles)
+            .field("credentials", &self.credentials)
+            .field("next_role_id", &self.next_role_id)
+            .field("global_networks", &self.networks)
+            .field("legacy_upgraded", &self.legacy_upgraded)
+            .field("clock", &self.clock)
+            .field("revision", &self.revision)
+            .field("stored", &self.store.is_some())
+            .finish_non_exhaustive()
     }
 }
 

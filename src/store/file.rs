@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Change, Store};
 use crate::document::{MAX_DOCUMENT_BYTES, PolicyDocument};
-use crate::error::StoreError;
+use crate::error::{DocumentError, StoreError};
 
 /// A store that keeps the policy in one JSON file.
 ///
@@ -117,6 +117,21 @@ impl FileStore {
             }
             Err(err) => return Err(self.io("open", &self.path, err)),
         };
+        let corrupt = |source| StoreError::Corrupt {
+            location: self.location(),
+            source,
+        };
+        let len = file
+            .metadata()
+            .map_err(|err| self.io("read", &self.path, err))?
+            .len();
+        if len > MAX_DOCUMENT_BYTES as u64 {
+            let len = usize::try_from(len).unwrap_or(usize::MAX);
+            return Err(corrupt(DocumentError::TooLarge {
+                len,
+                max: MAX_DOCUMENT_BYTES,
+            }));
+        }
         let mut bytes = Vec::new();
         let limit = MAX_DOCUMENT_BYTES as u64 + 1;
         file.take(limit)
@@ -134,7 +149,7 @@ impl FileStore {
             }));
         }
         let text = String::from_utf8(bytes).map_err(|_| {
-            corrupt(crate::error::DocumentError::Syntax {
+            corrupt(DocumentError::Syntax {
                 line: 0,
                 column: 0,
                 message: "the file is not UTF-8".into(),

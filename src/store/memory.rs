@@ -23,7 +23,7 @@ use crate::error::StoreError;
 /// # use api_roles::Store;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct MemoryStore {
     document: Mutex<Option<PolicyDocument>>,
 }
@@ -42,6 +42,15 @@ impl MemoryStore {
         self.document
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let revision = self.lock().as_ref().map_or(0, |document| document.revision);
+        f.debug_struct("MemoryStore")
+            .field("revision", &revision)
+            .finish_non_exhaustive()
     }
 }
 

@@ -1,25 +1,5 @@
 //! Storage: the [`Store`] trait, the [`Change`]s a policy writes, and the
 //! shipped stores.
-//!
-//! # The contract
-//!
-//! A store keeps one [`PolicyDocument`] and a revision number.
-//!
-//! - **Load** returns the whole document as last committed, with its
-//!   revision; an empty store returns [`PolicyDocument::empty`] (revision 0).
-//! - **Apply** takes the revision the changes were based on and a list of
-//!   [`Change`]s. If the stored revision is not that revision, it must refuse
-//!   with [`StoreError::Conflict`] and change nothing. Otherwise it must apply
-//!   every change or none (atomically, as seen by every reader, including
-//!   after a crash), store the revision `base + 1`, and return it.
-//! - **Revisions** grow by one with every committed change and never go
-//!   back, so a process can tell that it is behind by comparing numbers.
-//! - An implementation must never return a partly applied document, never
-//!   replace unreadable data with an empty document, never lower the
-//!   revision, and never keep or log a secret: documents hold only hashes.
-//!
-//! Stores are read when a policy opens or reloads and written on edits,
-//! never on the authorize path.
 
 mod conformance;
 mod file;
@@ -38,9 +18,28 @@ use crate::error::StoreError;
 
 /// Where a [`Policy`](crate::Policy) keeps its roles and credentials.
 ///
-/// Implement it over a host's own database; see the [module
-/// documentation](self) for what an implementation must guarantee, and run
-/// [`check_store`] against it in a test.
+/// Implement it over a host's own database, and run [`check_store`] against
+/// it in a test.
+///
+/// # Contract
+///
+/// A store keeps one [`PolicyDocument`] and a revision number.
+///
+/// - **Load** returns the whole document as last committed, with its
+///   revision; an empty store returns [`PolicyDocument::empty`] (revision 0).
+/// - **Apply** takes the revision the changes were based on and a list of
+///   [`Change`]s. If the stored revision is not that revision, it must refuse
+///   with [`StoreError::Conflict`] and change nothing. Otherwise it must apply
+///   every change or none (atomically, as seen by every reader, including
+///   after a crash), store the revision `base + 1`, and return it.
+/// - **Revisions** grow by one with every committed change and never go
+///   back, so a process can tell that it is behind by comparing numbers.
+/// - An implementation must never return a partly applied document, never
+///   replace unreadable data with an empty document, never lower the
+///   revision, and never keep or log a secret: documents hold only hashes.
+///
+/// Stores are read when a policy opens or reloads and written on edits,
+/// never on the authorize path.
 ///
 /// # Example
 ///
