@@ -10,6 +10,7 @@ pub use file::FileStore;
 pub use memory::MemoryStore;
 
 use std::fmt;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -80,6 +81,25 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// `base`, and other [`StoreError`]s when the store cannot be written; in
     /// every case nothing was changed.
     fn apply(&self, base: u64, changes: &[Change]) -> Result<u64, StoreError>;
+
+    /// Waits until the stored revision may have moved past `revision`, or
+    /// until `timeout` has passed, whichever comes first. Callers check
+    /// [`revision`](Self::revision) afterwards, so returning early is always
+    /// allowed.
+    ///
+    /// The default sleeps for `timeout`, which makes watchers poll. A store
+    /// that can be told about commits (a database's change notifications, a
+    /// file watcher) returns as soon as one arrives.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`StoreError`] when the store cannot be reached; the default
+    /// never fails.
+    fn wait_for_change(&self, revision: u64, timeout: Duration) -> Result<(), StoreError> {
+        let _ = revision;
+        std::thread::sleep(timeout);
+        Ok(())
+    }
 }
 
 /// One change to a stored policy, as written by a [`Policy`](crate::Policy)
