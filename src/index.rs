@@ -65,6 +65,14 @@ impl NameIndex {
             std::hash::Hasher::finish(&state)
         });
     }
+
+    /// Forgets `pos`, recorded under `name`.
+    pub(crate) fn remove(&mut self, name: &str, pos: u32) {
+        let hash = self.hash(name);
+        if let Ok(entry) = self.table.find_entry(hash, |&other| other == pos) {
+            entry.remove();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -80,6 +88,9 @@ mod tests {
                 index.insert(name, pos as u32, |p| names[p as usize]);
             }
             assert_eq!(index.get("AddCredit", |p| names[p as usize]), Some(1));
+            index.remove("AddCredit", 1);
+            assert_eq!(index.get("AddCredit", |p| names[p as usize]), None);
+            index.insert("AddCredit", 1, |p| names[p as usize]);
             let folded = index.get("addcredit", |p| names[p as usize]);
             assert_eq!(
                 folded.is_some(),

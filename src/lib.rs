@@ -60,6 +60,15 @@
 //! - **Name matching** is a catalog setting ([`NameMatching`]) and holds
 //!   everywhere: lookups, grants, role names and authorization. Credential
 //!   identifiers are always compared exactly.
+//!
+//! # Features
+//!
+//! - `sqlite`: [`SqliteStore`], a store in a SQLite database file, with
+//!   SQLite compiled in (`rusqlite`, bundled).
+//! - `postgres`: [`PostgresStore`], a store in a PostgreSQL database, with
+//!   change notifications (`LISTEN`/`NOTIFY`) between instances.
+//!
+//! Both are off by default.
 
 #![forbid(unsafe_code)]
 
@@ -74,13 +83,17 @@ mod document;
 mod error;
 mod gate;
 mod index;
+mod least_privilege;
 mod legacy;
+mod live;
 mod name;
 mod network;
+mod observer;
 mod policy;
 mod role;
 mod secret;
 mod store;
+mod usage;
 
 pub use action_set::{ActionSet, Iter};
 pub use authorizer::Authorizer;
@@ -102,12 +115,19 @@ pub use error::{
     Problem, StoreError,
 };
 pub use gate::Request;
+pub use least_privilege::{CredentialAdvice, LeastPrivilegeReport, Proposal};
 pub use legacy::{LEGACY_ROLE_NAME, LegacyUpgrade};
+pub use live::{Edited, SharedAuthorizer, SharedOptions, Watcher};
 pub use name::{ActionName, CategoryName, CredentialId, MAX_NAME_LEN, NameMatching, RoleName};
 pub use network::{MAX_NETWORKS, NetworkList};
+pub use observer::{DecisionEvent, DecisionObserver};
 pub use policy::{MAX_CREDENTIALS, MAX_ROLES, Policy};
 pub use role::{Grants, Role, RoleId};
 pub use secret::{SECRET_LEN, SECRET_PREFIX, Secret, SecretError, SecretHash};
+#[cfg(feature = "postgres")]
+pub use store::PostgresStore;
+#[cfg(feature = "sqlite")]
+pub use store::SqliteStore;
 pub use store::{Change, ConformanceFailure, FileStore, MemoryStore, Store, check_store};
 
 /// The README's examples, run as doctests.

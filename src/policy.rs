@@ -21,6 +21,7 @@ mod journal;
 mod stored;
 
 use journal::Journal;
+pub(crate) use journal::Touched;
 
 /// The most roles a policy may hold.
 pub const MAX_ROLES: usize = 1 << 20;
@@ -80,6 +81,8 @@ pub struct Policy {
     pub(crate) store: Option<Arc<dyn Store>>,
     /// What the edit in progress touched, to persist or roll back.
     journal: Option<Journal>,
+    /// What committed edits touched, for incremental compiling.
+    touched: Touched,
 }
 
 impl Policy {
@@ -125,6 +128,7 @@ impl Policy {
             revision: 0,
             store: None,
             journal: None,
+            touched: Touched::default(),
         }
     }
 

@@ -18,6 +18,23 @@ use crate::network::NetworkList;
 use crate::role::{Role, RoleId};
 use crate::store::Change;
 
+/// What committed edits touched since the last
+/// [`Policy::take_touched`]: what a compiled snapshot must redo.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Touched {
+    pub(crate) roles: Vec<RoleId>,
+    pub(crate) credentials: Vec<CredentialId>,
+    pub(crate) settings: bool,
+}
+
+impl Touched {
+    fn add(&mut self, journal: &Journal) {
+        self.roles.extend(journal.roles.keys().copied());
+        self.credentials.extend(journal.credentials.keys().cloned());
+        self.settings |= journal.settings.is_some();
+    }
+}
+
 /// The values an edit replaced, by key; `None` for what did not exist.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Journal {
@@ -45,10 +62,16 @@ impl Policy {
             self.persist(&journal)?;
             Ok(value)
         });
-        if result.is_err() {
-            self.roll_back(journal);
+        match &result {
+            Ok(_) => self.touched.add(&journal),
+            Err(_) => self.roll_back(journal),
         }
         result
+    }
+
+    /// Returns what committed edits touched since the last call.
+    pub(crate) fn take_touched(&mut self) -> Touched {
+        std::mem::take(&mut self.touched)
     }
 
     pub(super) fn note_role(&mut self, id: RoleId) {
@@ -99,16 +122,17 @@ impl Policy {
         }
     }
 
-    /// Writes what `journal` touched to the store, if the policy has one.
+    /// Writes what `journal` touched to the store, if the policy has one, and
+    /// moves to the next revision.
     fn persist(&mut self, journal: &Journal) -> Result<(), PolicyError> {
-        let Some(store) = self.store.clone() else {
-            return Ok(());
-        };
         let changes = self.changes(journal);
         if changes.is_empty() {
             return Ok(());
         }
-        self.revision = store.apply(self.revision, &changes)?;
+        self.revision = match self.store.clone() {
+            Some(store) => store.apply(self.revision, &changes)?,
+            None => self.revision + 1,
+        };
         Ok(())
     }
 

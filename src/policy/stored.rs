@@ -85,8 +85,9 @@ impl Policy {
         Ok(report)
     }
 
-    /// Returns the store revision this policy was loaded at or last wrote;
-    /// 0 for a policy without a store.
+    /// Returns the policy's revision: the store revision it was loaded at or
+    /// last wrote. A policy without a store counts its own committed edits
+    /// from 0.
     ///
     /// # Example
     ///

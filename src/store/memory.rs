@@ -1,6 +1,7 @@
 //! [`MemoryStore`]: a store in the process's memory.
 
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 
 use super::{Change, Store};
 use crate::document::PolicyDocument;
@@ -26,6 +27,8 @@ use crate::error::StoreError;
 #[derive(Default)]
 pub struct MemoryStore {
     document: Mutex<Option<PolicyDocument>>,
+    /// Wakes [`Store::wait_for_change`] on every commit.
+    changed: Condvar,
 }
 
 impl MemoryStore {
@@ -76,6 +79,19 @@ impl Store for MemoryStore {
         document.revision = base + 1;
         let revision = document.revision;
         *guard = Some(document);
+        self.changed.notify_all();
         Ok(revision)
+    }
+
+    /// Returns as soon as a commit moves the revision past `revision`.
+    fn wait_for_change(&self, revision: u64, timeout: Duration) -> Result<(), StoreError> {
+        let guard = self.lock();
+        let _ = self
+            .changed
+            .wait_timeout_while(guard, timeout, |document| {
+                document.as_ref().map_or(0, |d| d.revision) <= revision
+            })
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(())
     }
 }

@@ -12,19 +12,38 @@ use crate::credential::RoleList;
 use crate::decision::{Decision, DenyReason, Explanation, GrantKind, RoleGrant};
 use crate::gate::CompiledAuth;
 use crate::index::NameIndex;
-use crate::name::{CredentialId, NameMatching};
+use crate::name::CredentialId;
 use crate::network::NetworkList;
+use crate::observer::{DecisionEvent, DecisionObserver};
 use crate::policy::Policy;
 use crate::role::{Role, RoleId};
+use crate::usage::UsageBits;
+
+mod chunked;
+mod compile;
+mod reverse;
+
+pub(crate) use compile::Compiler;
+
+use chunked::Chunked;
 
 /// What the authorizer keeps per credential.
 #[derive(Clone)]
-struct CompiledCredential {
+pub(crate) struct CompiledCredential {
     id: CredentialId,
     enabled: bool,
     /// Index into [`Authorizer::sets`].
     set: u32,
     roles: RoleList,
+    /// Which actions the credential used, when usage is recorded.
+    usage: Option<Arc<UsageBits>>,
+}
+
+/// A role as compiled: its grants and the actions they permit.
+#[derive(Clone)]
+pub(crate) struct CompiledRole {
+    role: Role,
+    set: ActionSet,
 }
 
 /// A compiled snapshot of a [`Policy`] that answers authorization requests.
@@ -67,77 +86,54 @@ struct CompiledCredential {
 #[derive(Clone)]
 pub struct Authorizer {
     catalog: Arc<ActionCatalog>,
-    index: NameIndex,
-    credentials: Vec<CompiledCredential>,
+    /// The policy revision this snapshot was compiled at.
+    revision: u64,
+    /// Credential identifier to slot.
+    index: Arc<NameIndex>,
+    /// Credentials by slot; `None` where one was deleted.
+    entries: Chunked<Option<CompiledCredential>>,
+    /// Secrets, expiry and networks by slot; read only by the request gate.
+    auth: Chunked<CompiledAuth>,
     /// Distinct permission sets; credentials point into it.
-    sets: Vec<ActionSet>,
-    /// Secrets, expiry and networks, parallel to `credentials`; read only by
-    /// the request gate.
-    auth: Vec<CompiledAuth>,
+    sets: Chunked<ActionSet>,
+    /// The roles as compiled, for explanations and reverse queries.
+    roles: Arc<HashMap<RoleId, Arc<CompiledRole>>>,
     global_networks: Option<NetworkList>,
     /// The policy's clock, for requests that carry no time.
     clock: Arc<dyn Clock>,
-    /// The roles as compiled, for explanations.
-    roles: HashMap<RoleId, Role>,
+    /// Sees decisions made through a [`SharedAuthorizer`](crate::SharedAuthorizer).
+    observer: Option<Arc<dyn DecisionObserver>>,
+    /// Whether credentials carry usage records.
+    tracks_usage: bool,
+}
+
+/// A decision with the credential and action it was made for.
+pub(crate) struct Traced<'a> {
+    pub(crate) decision: Decision,
+    entry: Option<&'a CompiledCredential>,
+    action: Option<ActionId>,
 }
 
 impl Authorizer {
     /// Compiles `policy`. [`Policy::compile`] is the usual way to call it.
     pub(crate) fn compile(policy: &Policy) -> Self {
-        let catalog = Arc::clone(policy.catalog());
-        let role_sets: HashMap<RoleId, ActionSet> = policy
-            .roles()
-            .map(|role| (role.id(), role.grants().effective(&catalog)))
-            .collect();
+        Compiler::full(policy, false, None, None).into_snapshot()
+    }
 
-        let mut interner = SetInterner::default();
-        let mut by_roles: HashMap<RoleList, u32> = HashMap::new();
-        let mut credentials = Vec::with_capacity(policy.credentials().len());
-        let mut auth = Vec::with_capacity(credentials.capacity());
-        let mut index = NameIndex::with_capacity(NameMatching::Exact, credentials.capacity());
-        for credential in policy.credentials() {
-            let mut key = credential.roles.clone();
-            key.sort_unstable();
-            let set = *by_roles.entry(key).or_insert_with_key(|roles| {
-                let mut union = ActionSet::new();
-                for set in roles.iter().filter_map(|role| role_sets.get(role)) {
-                    union.union_with(set);
-                }
-                interner.intern(union)
-            });
-
-            let pos = credentials.len() as u32;
-            credentials.push(CompiledCredential {
-                id: credential.id().clone(),
-                enabled: credential.is_enabled(),
-                set,
-                roles: credential.roles.clone(),
-            });
-            index.insert(credential.id().as_str(), pos, |p| {
-                credentials[p as usize].id.as_str()
-            });
-            auth.push(CompiledAuth {
-                secret: credential.secret,
-                previous: credential.previous_secret,
-                expires_at: credential.expires_at,
-                networks: credential.networks.clone(),
-            });
-        }
-
-        let roles = policy
-            .roles()
-            .map(|role| (role.id(), role.clone()))
-            .collect();
-        Self {
-            catalog,
-            index,
-            credentials,
-            sets: interner.sets,
-            auth,
-            global_networks: policy.global_networks().cloned(),
-            clock: Arc::clone(policy.clock()),
-            roles,
-        }
+    /// Returns the policy revision this snapshot was compiled at.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use api_roles::{ActionCatalog, Grants, Policy};
+    ///
+    /// let mut policy = Policy::new(ActionCatalog::builder().build()?);
+    /// policy.create_role("One", Grants::new())?;
+    /// assert_eq!(policy.compile().revision(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// Returns the catalog the authorizer was compiled against.
@@ -168,7 +164,7 @@ impl Authorizer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn credential_count(&self) -> usize {
-        self.credentials.len()
+        self.live().count()
     }
 
     /// Returns the identifiers of every credential, in identifier order.
@@ -186,8 +182,15 @@ impl Authorizer {
     /// assert_eq!(ids, ["a", "b"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn credential_ids(&self) -> impl ExactSizeIterator<Item = &CredentialId> + '_ {
-        self.credentials.iter().map(|entry| &entry.id)
+    pub fn credential_ids(&self) -> impl Iterator<Item = &CredentialId> + '_ {
+        let mut ids: Vec<&CredentialId> = self.live().map(|entry| &entry.id).collect();
+        ids.sort_unstable();
+        ids.into_iter()
+    }
+
+    /// The credentials, in slot order.
+    fn live(&self) -> impl Iterator<Item = &CompiledCredential> + '_ {
+        self.entries.iter().flatten()
     }
 
     /// Returns the number of distinct permission sets the credentials share.
@@ -212,16 +215,26 @@ impl Authorizer {
         self.sets.len()
     }
 
-    /// Returns the position of `credential` in the compiled tables.
+    /// Returns the slot of `credential`.
     #[inline]
     pub(crate) fn position(&self, credential: &str) -> Option<usize> {
-        let name_at = |p: u32| self.credentials[p as usize].id.as_str();
+        let name_at = |p: u32| {
+            self.entries
+                .get(p as usize)
+                .and_then(Option::as_ref)
+                .map_or("", |e| e.id.as_str())
+        };
         self.index.get(credential, name_at).map(|pos| pos as usize)
     }
 
     #[inline]
-    fn lookup(&self, credential: &str) -> Option<&CompiledCredential> {
-        self.credentials.get(self.position(credential)?)
+    fn slot(&self, pos: usize) -> Option<&CompiledCredential> {
+        self.entries.get(pos).and_then(Option::as_ref)
+    }
+
+    #[inline]
+    pub(crate) fn entry(&self, credential: &str) -> Option<&CompiledCredential> {
+        self.slot(self.position(credential)?)
     }
 
     pub(crate) fn auth(&self, pos: usize) -> Option<&CompiledAuth> {
@@ -237,13 +250,13 @@ impl Authorizer {
     }
 
     pub(crate) fn is_enabled_at(&self, pos: usize) -> bool {
-        self.credentials.get(pos).is_some_and(|entry| entry.enabled)
+        self.slot(pos).is_some_and(|entry| entry.enabled)
     }
 
     /// The permission step of the gate for the credential at `pos`.
     #[inline]
     pub(crate) fn permission_at(&self, pos: usize, action: &str) -> Decision {
-        let Some(entry) = self.credentials.get(pos) else {
+        let Some(entry) = self.slot(pos) else {
             return Decision::Denied(DenyReason::UnknownCredential);
         };
         self.permission(entry, self.catalog.action_id(action))
@@ -264,13 +277,80 @@ impl Authorizer {
 
     #[inline]
     fn decide(&self, credential: &str, action: impl FnOnce() -> Option<ActionId>) -> Decision {
-        let Some(entry) = self.lookup(credential) else {
-            return Decision::Denied(DenyReason::UnknownCredential);
+        self.trace(credential, action).decision
+    }
+
+    /// Decides, and keeps what hooks need: the credential and the action.
+    #[inline]
+    pub(crate) fn trace(
+        &self,
+        credential: &str,
+        action: impl FnOnce() -> Option<ActionId>,
+    ) -> Traced<'_> {
+        let Some(entry) = self.entry(credential) else {
+            let decision = Decision::Denied(DenyReason::UnknownCredential);
+            return Traced {
+                decision,
+                entry: None,
+                action: None,
+            };
         };
         if !entry.enabled {
-            return Decision::Denied(DenyReason::CredentialDisabled);
+            let decision = Decision::Denied(DenyReason::CredentialDisabled);
+            return Traced {
+                decision,
+                entry: Some(entry),
+                action: None,
+            };
         }
-        self.permission(entry, action())
+        let action = action();
+        let decision = self.permission(entry, action);
+        Traced {
+            decision,
+            entry: Some(entry),
+            action,
+        }
+    }
+
+    /// Records a traced decision's use and tells the observer, if any.
+    pub(crate) fn after(&self, traced: &Traced<'_>, credential: &str, action: &str) {
+        let (Some(entry), true) = (traced.entry, traced.decision.is_allowed()) else {
+            return self.notify(traced, credential, action);
+        };
+        if let (Some(usage), Some(id)) = (&entry.usage, traced.action) {
+            usage.record(id);
+        }
+        self.notify(traced, credential, action);
+    }
+
+    fn notify(&self, traced: &Traced<'_>, credential: &str, action: &str) {
+        let Some(observer) = &self.observer else {
+            return;
+        };
+        let granted_by = traced.entry.zip(traced.action).and_then(|(entry, id)| {
+            let roles = entry.roles.iter();
+            roles
+                .copied()
+                .find(|role| self.roles.get(role).is_some_and(|r| r.set.contains(id)))
+        });
+        let granted_by = granted_by.filter(|_| traced.decision.is_allowed());
+        observer.observe(&DecisionEvent {
+            credential,
+            action,
+            decision: traced.decision,
+            granted_by,
+            revision: self.revision,
+        });
+    }
+
+    pub(crate) fn observer(&self) -> Option<Arc<dyn DecisionObserver>> {
+        self.observer.clone()
+    }
+
+    /// Returns whether decisions need [`after`](Self::after).
+    #[inline]
+    pub(crate) fn has_hooks(&self) -> bool {
+        self.observer.is_some() || self.tracks_usage
     }
 
     /// Decides whether `credential` may call `action`, on permissions alone.
@@ -384,7 +464,7 @@ impl Authorizer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn permitted_actions(&self, credential: &str) -> ActionSet {
-        match self.lookup(credential) {
+        match self.entry(credential) {
             Some(entry) if entry.enabled => self
                 .sets
                 .get(entry.set as usize)
@@ -422,12 +502,13 @@ impl Authorizer {
             grants: Vec::new(),
             excepted_by: Vec::new(),
         };
-        let (Some(entry), Some(id)) = (self.lookup(credential), self.catalog.action_id(action))
+        let (Some(entry), Some(id)) = (self.entry(credential), self.catalog.action_id(action))
         else {
             return explanation;
         };
 
         for role in entry.roles.iter().filter_map(|role| self.roles.get(role)) {
+            let role = &role.role;
             match self.grant_kind(role, id) {
                 Ok(Some(kind)) => explanation.grants.push(RoleGrant {
                     role: role.id(),
@@ -473,39 +554,12 @@ impl fmt::Debug for Authorizer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Authorizer")
             .field("catalog", &self.catalog)
-            .field("credentials", &self.credentials.len())
+            .field("revision", &self.revision)
+            .field("credentials", &self.credential_count())
             .field("roles", &self.roles.len())
             .field("distinct_permission_sets", &self.sets.len())
+            .field("observer", &self.observer.is_some())
             .finish()
-    }
-}
-
-/// Gives equal permission sets one shared slot.
-struct SetInterner {
-    sets: Vec<ActionSet>,
-    slots: HashMap<ActionSet, u32>,
-}
-
-impl Default for SetInterner {
-    fn default() -> Self {
-        let mut interner = Self {
-            sets: Vec::new(),
-            slots: HashMap::new(),
-        };
-        interner.intern(ActionSet::new());
-        interner
-    }
-}
-
-impl SetInterner {
-    fn intern(&mut self, set: ActionSet) -> u32 {
-        if let Some(&slot) = self.slots.get(&set) {
-            return slot;
-        }
-        let slot = self.sets.len() as u32;
-        self.sets.push(set.clone());
-        self.slots.insert(set, slot);
-        slot
     }
 }
 
@@ -513,6 +567,7 @@ impl SetInterner {
 mod tests {
     use super::*;
     use crate::catalog::CatalogBuilder;
+    use crate::name::NameMatching;
     use crate::role::Grants;
 
     fn policy() -> Policy {

@@ -1,0 +1,301 @@
+//! Building snapshots: a full compile, and incremental updates after edits.
+
+use std::sync::Arc;
+
+use hashbrown::{HashMap, HashSet};
+
+use super::chunked::Chunked;
+use super::{Authorizer, CompiledCredential, CompiledRole};
+use crate::action_set::ActionSet;
+use crate::credential::Credential;
+use crate::gate::CompiledAuth;
+use crate::index::NameIndex;
+use crate::name::NameMatching;
+use crate::observer::DecisionObserver;
+use crate::policy::{Policy, Touched};
+use crate::role::RoleId;
+use crate::usage::UsageBits;
+
+/// Keeps what it takes to update a snapshot after an edit without
+/// recompiling everything: each role's actions, which credentials hold each
+/// role, and the distinct permission sets.
+pub(crate) struct Compiler {
+    snapshot: Authorizer,
+    role_sets: HashMap<RoleId, ActionSet>,
+    holders: HashMap<RoleId, HashSet<u32>>,
+    interned: HashMap<ActionSet, u32>,
+    track_usage: bool,
+}
+
+impl Compiler {
+    /// Compiles every role and credential of `policy`.
+    pub(crate) fn full(
+        policy: &Policy,
+        track_usage: bool,
+        observer: Option<Arc<dyn DecisionObserver>>,
+        previous: Option<&Authorizer>,
+    ) -> Self {
+        let catalog = Arc::clone(policy.catalog());
+        let roles: HashMap<RoleId, Arc<CompiledRole>> = policy
+            .roles()
+            .map(|role| {
+                let set = role.grants().effective(&catalog);
+                (
+                    role.id(),
+                    Arc::new(CompiledRole {
+                        role: role.clone(),
+                        set,
+                    }),
+                )
+            })
+            .collect();
+        let role_sets = roles
+            .iter()
+            .map(|(id, role)| (*id, role.set.clone()))
+            .collect();
+        let snapshot = Authorizer {
+            catalog,
+            revision: policy.revision(),
+            index: Arc::new(NameIndex::with_capacity(
+                NameMatching::Exact,
+                policy.credentials().len(),
+            )),
+            entries: Chunked::default(),
+            auth: Chunked::default(),
+            sets: Chunked::default(),
+            roles: Arc::new(roles),
+            global_networks: policy.global_networks().cloned(),
+            clock: Arc::clone(policy.clock()),
+            observer,
+            tracks_usage: track_usage,
+        };
+        let mut compiler = Self {
+            snapshot,
+            role_sets,
+            holders: HashMap::new(),
+            interned: HashMap::new(),
+            track_usage,
+        };
+        compiler.intern(ActionSet::new());
+
+        let mut by_roles: HashMap<crate::credential::RoleList, u32> = HashMap::new();
+        for credential in policy.credentials() {
+            let mut key = credential.roles.clone();
+            key.sort_unstable();
+            let set = match by_roles.get(&key) {
+                Some(&set) => set,
+                None => {
+                    let set = compiler.union_of(&key);
+                    by_roles.insert(key, set);
+                    set
+                }
+            };
+            let usage = compiler.carried_usage(previous, credential);
+            compiler.add_credential(credential, set, usage);
+        }
+        compiler
+    }
+
+    /// Returns the current snapshot.
+    pub(crate) fn snapshot(&self) -> &Authorizer {
+        &self.snapshot
+    }
+
+    pub(crate) fn into_snapshot(self) -> Authorizer {
+        self.snapshot
+    }
+
+    pub(crate) fn set_observer(&mut self, observer: Option<Arc<dyn DecisionObserver>>) {
+        self.snapshot.observer = observer;
+    }
+
+    /// Brings the snapshot up to date with `policy` after edits that touched
+    /// `touched`: only the touched roles, the credentials that hold them, and
+    /// the touched credentials are recompiled.
+    pub(crate) fn update(&mut self, policy: &Policy, touched: &Touched) {
+        self.snapshot.revision = policy.revision();
+        if touched.settings {
+            self.snapshot.global_networks = policy.global_networks().cloned();
+        }
+
+        let mut affected: HashSet<u32> = HashSet::new();
+        for &id in &touched.roles {
+            let roles = Arc::make_mut(&mut self.snapshot.roles);
+            let Some(role) = policy.role(id) else {
+                roles.remove(&id);
+                self.role_sets.remove(&id);
+                affected.extend(self.holders.remove(&id).unwrap_or_default());
+                continue;
+            };
+            let set = role.grants().effective(&self.snapshot.catalog);
+            let changed = self.role_sets.get(&id) != Some(&set);
+            roles.insert(
+                id,
+                Arc::new(CompiledRole {
+                    role: role.clone(),
+                    set: set.clone(),
+                }),
+            );
+            self.role_sets.insert(id, set);
+            if changed {
+                affected.extend(self.holders.get(&id).into_iter().flatten().copied());
+            }
+        }
+
+        for id in &touched.credentials {
+            let slot = self.slot_of(id.as_str());
+            match (policy.credential(id.as_str()), slot) {
+                (Some(credential), Some(slot)) => {
+                    self.replace_credential(slot, credential);
+                    affected.remove(&slot);
+                }
+                (Some(credential), None) => {
+                    let mut key = credential.roles.clone();
+                    key.sort_unstable();
+                    let set = self.union_of(&key);
+                    let usage = self.new_usage();
+                    self.add_credential(credential, set, usage);
+                }
+                (None, Some(slot)) => {
+                    self.remove_credential(slot);
+                    affected.remove(&slot);
+                }
+                (None, None) => {}
+            }
+        }
+
+        for slot in affected {
+            let Some(entry) = self.snapshot.entries.get(slot as usize).cloned().flatten() else {
+                continue;
+            };
+            let set = self.union_of(&entry.roles);
+            self.snapshot
+                .entries
+                .set(slot as usize, Some(CompiledCredential { set, ..entry }));
+        }
+    }
+
+    fn slot_of(&self, id: &str) -> Option<u32> {
+        self.snapshot.position(id).map(|pos| pos as u32)
+    }
+
+    /// Interns the union of `roles`' sets.
+    fn union_of(&mut self, roles: &[RoleId]) -> u32 {
+        let mut union = ActionSet::new();
+        for set in roles.iter().filter_map(|role| self.role_sets.get(role)) {
+            union.union_with(set);
+        }
+        self.intern(union)
+    }
+
+    fn intern(&mut self, set: ActionSet) -> u32 {
+        if let Some(&slot) = self.interned.get(&set) {
+            return slot;
+        }
+        let slot = self.snapshot.sets.len() as u32;
+        self.snapshot.sets.push(set.clone());
+        self.interned.insert(set, slot);
+        slot
+    }
+
+    fn new_usage(&self) -> Option<Arc<UsageBits>> {
+        self.track_usage
+            .then(|| Arc::new(UsageBits::new(self.snapshot.catalog.len())))
+    }
+
+    /// Keeps a credential's usage record across a full recompile.
+    fn carried_usage(
+        &self,
+        previous: Option<&Authorizer>,
+        credential: &Credential,
+    ) -> Option<Arc<UsageBits>> {
+        if !self.track_usage {
+            return None;
+        }
+        let old = previous
+            .and_then(|snapshot| snapshot.entry(credential.id().as_str()))
+            .and_then(|entry| entry.usage.clone());
+        let actions = self.snapshot.catalog.len();
+        Some(match old {
+            Some(usage) => Arc::new(usage.resized(actions)),
+            None => Arc::new(UsageBits::new(actions)),
+        })
+    }
+
+    fn add_credential(&mut self, credential: &Credential, set: u32, usage: Option<Arc<UsageBits>>) {
+        let slot = self.snapshot.entries.len() as u32;
+        for role in &credential.roles {
+            self.holders.entry(*role).or_default().insert(slot);
+        }
+        self.snapshot
+            .entries
+            .push(Some(compiled(credential, set, usage)));
+        self.snapshot.auth.push(compiled_auth(credential));
+        let entries = &self.snapshot.entries;
+        Arc::make_mut(&mut self.snapshot.index).insert(credential.id().as_str(), slot, |p| {
+            entries
+                .get(p as usize)
+                .and_then(Option::as_ref)
+                .map_or("", |e| e.id.as_str())
+        });
+    }
+
+    fn replace_credential(&mut self, slot: u32, credential: &Credential) {
+        let old = self.snapshot.entries.get(slot as usize).cloned().flatten();
+        let usage = old.as_ref().and_then(|entry| entry.usage.clone());
+        for role in old.iter().flat_map(|entry| entry.roles.iter()) {
+            if let Some(holders) = self.holders.get_mut(role) {
+                holders.remove(&slot);
+            }
+        }
+        for role in &credential.roles {
+            self.holders.entry(*role).or_default().insert(slot);
+        }
+        let set = self.union_of(&credential.roles);
+        self.snapshot
+            .entries
+            .set(slot as usize, Some(compiled(credential, set, usage)));
+        self.snapshot
+            .auth
+            .set(slot as usize, compiled_auth(credential));
+    }
+
+    fn remove_credential(&mut self, slot: u32) {
+        let Some(old) = self.snapshot.entries.get(slot as usize).cloned().flatten() else {
+            return;
+        };
+        for role in &old.roles {
+            if let Some(holders) = self.holders.get_mut(role) {
+                holders.remove(&slot);
+            }
+        }
+        Arc::make_mut(&mut self.snapshot.index).remove(old.id.as_str(), slot);
+        self.snapshot.entries.set(slot as usize, None);
+        self.snapshot
+            .auth
+            .set(slot as usize, CompiledAuth::default());
+    }
+}
+
+fn compiled(
+    credential: &Credential,
+    set: u32,
+    usage: Option<Arc<UsageBits>>,
+) -> CompiledCredential {
+    CompiledCredential {
+        id: credential.id().clone(),
+        enabled: credential.is_enabled(),
+        set,
+        roles: credential.roles.clone(),
+        usage,
+    }
+}
+
+fn compiled_auth(credential: &Credential) -> CompiledAuth {
+    CompiledAuth {
+        secret: credential.secret,
+        previous: credential.previous_secret,
+        expires_at: credential.expires_at,
+        networks: credential.networks.clone(),
+    }
+}
