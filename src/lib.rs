@@ -63,9 +63,9 @@
 //!
 //! # Features
 //!
-//! - `sqlite`: [`SqliteStore`], a store in a SQLite database file, with
+//! - `sqlite`: `SqliteStore`, a store in a SQLite database file, with
 //!   SQLite compiled in (`rusqlite`, bundled).
-//! - `postgres`: [`PostgresStore`], a store in a PostgreSQL database, with
+//! - `postgres`: `PostgresStore`, a store in a PostgreSQL database, with
 //!   change notifications (`LISTEN`/`NOTIFY`) between instances.
 //!
 //! Both are off by default.
