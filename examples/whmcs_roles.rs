@@ -22,8 +22,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use api_roles::{
-    ActionCatalog, Authorizer, Decision, FileStore, Grants, LoadOptions, ManualClock, NameMatching,
-    Policy, Request,
+    ActionCatalog, Authorizer, Decision, FileStore, Grants, LEGACY_ROLE_NAME, LoadOptions,
+    ManualClock, NameMatching, Policy, Proposal, Request, SharedAuthorizer, SharedOptions,
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -31,6 +31,19 @@ use rand::{Rng, SeedableRng};
 const CATALOG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/whmcs_api_actions.json");
 const DEFAULT_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/target/whmcs-roles-example");
 const REQUESTS: usize = 100_000;
+const LEGACY_CRM: [&str; 5] = [
+    "GetClients",
+    "GetClientsDetails",
+    "AddClient",
+    "UpdateClient",
+    "GetInvoices",
+];
+const LEGACY_MOBILE: [&str; 4] = [
+    "GetClientsProducts",
+    "GetTickets",
+    "OpenTicket",
+    "AddTicketReply",
+];
 const ROUNDS: usize = 10;
 
 /// The example's "now": requests are judged two hours after set-up.
@@ -93,17 +106,86 @@ fn main() -> Result<(), Box<dyn Error>> {
         secrets
     };
 
-    let authorizer = policy.compile();
+    // Every request thread shares one live authorizer; usage recording
+    // shows what each credential really uses.
+    let shared =
+        SharedAuthorizer::with_options(policy, SharedOptions::default().record_usage(true));
     let now = setup + 2 * HOUR;
     println!();
-    print_samples(&authorizer, &secrets, now);
+    print_samples(&shared.snapshot(), &secrets, now);
 
-    let requests = seeded_requests(&authorizer, &secrets, REQUESTS);
+    let requests = seeded_requests(&shared.snapshot(), &secrets, REQUESTS);
     println!();
-    print_counts(&authorizer, &requests, now);
+    print_counts(&shared, &requests, now);
     println!();
-    print_throughput(&authorizer, &requests, now);
+    narrow_legacy_credentials(&shared)?;
+    println!();
+    print_throughput(&shared, &requests, now);
     Ok(())
+}
+
+/// Moves the legacy full-access credentials to roles that cover exactly
+/// what they used, as the least-privilege report proposes.
+fn narrow_legacy_credentials(shared: &SharedAuthorizer) -> Result<(), Box<dyn Error>> {
+    let report = shared.least_privilege();
+    let legacy = shared.with_policy(|policy| policy.role_by_name(LEGACY_ROLE_NAME).map(|r| r.id()));
+    println!("least privilege, from {REQUESTS} recorded requests:");
+    for advice in report.credentials() {
+        let id = advice.credential().as_str();
+        let holds_legacy = legacy.is_some_and(|role| {
+            shared.with_policy(|p| p.credential(id).is_some_and(|c| c.roles().contains(&role)))
+        });
+        if !holds_legacy {
+            continue;
+        }
+        println!(
+            "  {id}: used {} actions, holds {} it never used",
+            advice.used().len(),
+            advice.unused().len()
+        );
+        let before = shared.is_allowed(id, "DecryptPassword");
+        let edited = shared.edit(|policy| {
+            match advice.proposal() {
+                Proposal::ExistingRoles(roles) => {
+                    for role in roles {
+                        policy.assign_role(id, *role)?;
+                    }
+                }
+                Proposal::NewRole(grants) => {
+                    let role = policy.create_role(&format!("{id} narrowed"), grants.clone())?;
+                    policy.assign_role(id, role)?;
+                }
+                _ => {}
+            }
+            match legacy {
+                Some(role) => policy.unassign_role(id, role),
+                None => Ok(()),
+            }
+        })?;
+        let grants: Vec<String> = shared.with_policy(|policy| {
+            let roles = policy
+                .credential(id)
+                .map(|c| c.roles().to_vec())
+                .unwrap_or_default();
+            roles
+                .iter()
+                .filter_map(|role| policy.role(*role))
+                .map(|role| format!("`{}`", role.name()))
+                .collect()
+        });
+        println!(
+            "    narrowed to {} at revision {}; DecryptPassword: {} before, {} now",
+            grants.join(", "),
+            edited.revision,
+            verdict(before),
+            verdict(shared.is_allowed(id, "DecryptPassword")),
+        );
+    }
+    Ok(())
+}
+
+fn verdict(yes: bool) -> &'static str {
+    if yes { "allowed" } else { "denied" }
 }
 
 /// Sets up roles and credentials, and upgrades two integrations from before
@@ -364,10 +446,18 @@ fn seeded_requests(
     (0..n)
         .map(|_| {
             let credential = ids[rng.random_range(0..ids.len())];
+            // The legacy integrations really use only a few actions.
+            let action = match credential {
+                "legacy-crm" => LEGACY_CRM[rng.random_range(0..LEGACY_CRM.len())].to_owned(),
+                "legacy-mobile-app" => {
+                    LEGACY_MOBILE[rng.random_range(0..LEGACY_MOBILE.len())].to_owned()
+                }
+                _ => actions[rng.random_range(0..actions.len())].clone(),
+            };
             let mut request = Incoming {
                 credential: credential.to_owned(),
                 secret: secrets.get(credential).cloned().unwrap_or_default(),
-                action: actions[rng.random_range(0..actions.len())].clone(),
+                action,
                 client: IpAddr::V4(Ipv4Addr::new(10, 20, rng.random(), rng.random())),
             };
             match rng.random_range(0..100) {
@@ -382,7 +472,7 @@ fn seeded_requests(
         .collect()
 }
 
-fn print_counts(authorizer: &Authorizer, requests: &[Incoming], now: SystemTime) {
+fn print_counts(authorizer: &SharedAuthorizer, requests: &[Incoming], now: SystemTime) {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for r in requests {
         let request = Request::new(&r.credential, &r.secret, &r.action, r.client).at(now);
@@ -396,7 +486,8 @@ fn print_counts(authorizer: &Authorizer, requests: &[Incoming], now: SystemTime)
     }
 }
 
-fn print_throughput(authorizer: &Authorizer, requests: &[Incoming], now: SystemTime) {
+fn print_throughput(shared: &SharedAuthorizer, requests: &[Incoming], now: SystemTime) {
+    let authorizer = &shared.snapshot();
     let checks = (ROUNDS * requests.len()) as f64;
     let report = |what: &str, elapsed: Duration, allowed: usize| {
         println!(
@@ -417,6 +508,20 @@ fn print_throughput(authorizer: &Authorizer, requests: &[Incoming], now: SystemT
         }
     }
     report("authorize (permissions only)", start.elapsed(), allowed);
+
+    let start = Instant::now();
+    let mut allowed = 0usize;
+    for _ in 0..ROUNDS {
+        for r in requests {
+            let decision = shared.authorize(black_box(&r.credential), black_box(&r.action));
+            allowed += usize::from(decision.is_allowed());
+        }
+    }
+    report(
+        "shared authorize, recording usage",
+        start.elapsed(),
+        allowed,
+    );
 
     let start = Instant::now();
     let mut allowed = 0usize;

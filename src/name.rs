@@ -114,7 +114,7 @@ macro_rules! validated_name {
     ($(#[$doc:meta])* $name:ident, $kind:expr, $example:literal) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(Box<str>);
+        pub struct $name(std::sync::Arc<str>);
 
         impl $name {
             /// Validates `name` and wraps it.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use hashbrown::{HashMap, HashSet};
 
 use super::chunked::Chunked;
-use super::{Authorizer, CompiledCredential, CompiledRole};
+use super::{Authorizer, CompiledCredential, CompiledRole, Perm};
 use crate::action_set::ActionSet;
 use crate::credential::Credential;
 use crate::gate::CompiledAuth;
@@ -61,6 +61,7 @@ impl Compiler {
                 policy.credentials().len(),
             )),
             entries: Chunked::default(),
+            perms: Chunked::default(),
             auth: Chunked::default(),
             sets: Chunked::default(),
             roles: Arc::new(roles),
@@ -165,13 +166,17 @@ impl Compiler {
         }
 
         for slot in affected {
-            let Some(entry) = self.snapshot.entries.get(slot as usize).cloned().flatten() else {
+            let slot = slot as usize;
+            let Some(roles) = self.snapshot.slot(slot).map(|entry| entry.roles.clone()) else {
                 continue;
             };
-            let set = self.union_of(&entry.roles);
-            self.snapshot
-                .entries
-                .set(slot as usize, Some(CompiledCredential { set, ..entry }));
+            let set = self.union_of(&roles);
+            let enabled = self
+                .snapshot
+                .perms
+                .get(slot)
+                .is_some_and(|perm| perm.enabled);
+            self.snapshot.perms.set(slot, Perm { set, enabled });
         }
     }
 
@@ -229,7 +234,11 @@ impl Compiler {
         }
         self.snapshot
             .entries
-            .push(Some(compiled(credential, set, usage)));
+            .push(Some(compiled(credential, usage)));
+        self.snapshot.perms.push(Perm {
+            set,
+            enabled: credential.is_enabled(),
+        });
         self.snapshot.auth.push(compiled_auth(credential));
         let entries = &self.snapshot.entries;
         Arc::make_mut(&mut self.snapshot.index).insert(credential.id().as_str(), slot, |p| {
@@ -252,9 +261,14 @@ impl Compiler {
             self.holders.entry(*role).or_default().insert(slot);
         }
         let set = self.union_of(&credential.roles);
+        let perm = Perm {
+            set,
+            enabled: credential.is_enabled(),
+        };
+        self.snapshot.perms.set(slot as usize, perm);
         self.snapshot
             .entries
-            .set(slot as usize, Some(compiled(credential, set, usage)));
+            .set(slot as usize, Some(compiled(credential, usage)));
         self.snapshot
             .auth
             .set(slot as usize, compiled_auth(credential));
@@ -271,21 +285,16 @@ impl Compiler {
         }
         Arc::make_mut(&mut self.snapshot.index).remove(old.id.as_str(), slot);
         self.snapshot.entries.set(slot as usize, None);
+        self.snapshot.perms.set(slot as usize, Perm::default());
         self.snapshot
             .auth
             .set(slot as usize, CompiledAuth::default());
     }
 }
 
-fn compiled(
-    credential: &Credential,
-    set: u32,
-    usage: Option<Arc<UsageBits>>,
-) -> CompiledCredential {
+fn compiled(credential: &Credential, usage: Option<Arc<UsageBits>>) -> CompiledCredential {
     CompiledCredential {
         id: credential.id().clone(),
-        enabled: credential.is_enabled(),
-        set,
         roles: credential.roles.clone(),
         usage,
     }

@@ -61,8 +61,8 @@ impl Authorizer {
         let holding: Vec<bool> = self.sets.iter().map(|set| set.contains(action)).collect();
         let mut ids: Vec<&CredentialId> = self
             .live()
-            .filter(|entry| entry.enabled && holding.get(entry.set as usize) == Some(&true))
-            .map(|entry| &entry.id)
+            .filter(|(_, perm)| perm.enabled && holding.get(perm.set as usize) == Some(&true))
+            .map(|(entry, _)| &entry.id)
             .collect();
         ids.sort_unstable();
         ids
@@ -128,7 +128,7 @@ impl Authorizer {
 
     /// Forgets every recorded use.
     pub(crate) fn clear_usage(&self) {
-        for usage in self.live().filter_map(|entry| entry.usage.as_ref()) {
+        for usage in self.live().filter_map(|(entry, _)| entry.usage.as_ref()) {
             usage.clear();
         }
     }
