@@ -7,8 +7,8 @@ use hashbrown::{HashMap, HashSet};
 use super::chunked::Chunked;
 use super::{Authorizer, CompiledCredential, CompiledRole, Perm};
 use crate::action_set::ActionSet;
-use crate::credential::Credential;
-use crate::gate::CompiledAuth;
+use crate::credential::{Credential, RoleList};
+use crate::gate::{AuthExtra, CompiledAuth};
 use crate::index::NameIndex;
 use crate::name::NameMatching;
 use crate::observer::DecisionObserver;
@@ -24,6 +24,7 @@ pub(crate) struct Compiler {
     role_sets: HashMap<RoleId, ActionSet>,
     holders: HashMap<RoleId, HashSet<u32>>,
     interned: HashMap<ActionSet, u32>,
+    combo_index: HashMap<RoleList, u32>,
     track_usage: bool,
 }
 
@@ -64,6 +65,7 @@ impl Compiler {
             perms: Chunked::default(),
             auth: Chunked::default(),
             sets: Chunked::default(),
+            combos: Chunked::default(),
             roles: Arc::new(roles),
             global_networks: policy.global_networks().cloned(),
             clock: Arc::clone(policy.clock()),
@@ -75,6 +77,7 @@ impl Compiler {
             role_sets,
             holders: HashMap::new(),
             interned: HashMap::new(),
+            combo_index: HashMap::new(),
             track_usage,
         };
         compiler.intern(ActionSet::new());
@@ -167,7 +170,11 @@ impl Compiler {
 
         for slot in affected {
             let slot = slot as usize;
-            let Some(roles) = self.snapshot.slot(slot).map(|entry| entry.roles.clone()) else {
+            let snapshot = &self.snapshot;
+            let held = snapshot
+                .slot(slot)
+                .map(|entry| snapshot.roles_of_entry(entry).to_vec());
+            let Some(roles) = held else {
                 continue;
             };
             let set = self.union_of(&roles);
@@ -177,6 +184,27 @@ impl Compiler {
                 .get(slot)
                 .is_some_and(|perm| perm.enabled);
             self.snapshot.perms.set(slot, Perm { set, enabled });
+        }
+    }
+
+    fn compiled(
+        &mut self,
+        credential: &Credential,
+        usage: Option<Arc<UsageBits>>,
+    ) -> CompiledCredential {
+        let combo = match self.combo_index.get(&credential.roles) {
+            Some(&combo) => combo,
+            None => {
+                let combo = self.snapshot.combos.len() as u32;
+                self.snapshot.combos.push(credential.roles.clone());
+                self.combo_index.insert(credential.roles.clone(), combo);
+                combo
+            }
+        };
+        CompiledCredential {
+            id: credential.id().clone(),
+            combo,
+            usage,
         }
     }
 
@@ -229,12 +257,11 @@ impl Compiler {
 
     fn add_credential(&mut self, credential: &Credential, set: u32, usage: Option<Arc<UsageBits>>) {
         let slot = self.snapshot.entries.len() as u32;
+        let entry = self.compiled(credential, usage);
         for role in &credential.roles {
             self.holders.entry(*role).or_default().insert(slot);
         }
-        self.snapshot
-            .entries
-            .push(Some(compiled(credential, usage)));
+        self.snapshot.entries.push(Some(entry));
         self.snapshot.perms.push(Perm {
             set,
             enabled: credential.is_enabled(),
@@ -252,7 +279,10 @@ impl Compiler {
     fn replace_credential(&mut self, slot: u32, credential: &Credential) {
         let old = self.snapshot.entries.get(slot as usize).cloned().flatten();
         let usage = old.as_ref().and_then(|entry| entry.usage.clone());
-        for role in old.iter().flat_map(|entry| entry.roles.iter()) {
+        let old_roles = old
+            .as_ref()
+            .map(|e| self.snapshot.roles_of_entry(e).to_vec());
+        for role in old_roles.iter().flatten() {
             if let Some(holders) = self.holders.get_mut(role) {
                 holders.remove(&slot);
             }
@@ -261,14 +291,13 @@ impl Compiler {
             self.holders.entry(*role).or_default().insert(slot);
         }
         let set = self.union_of(&credential.roles);
+        let entry = self.compiled(credential, usage);
         let perm = Perm {
             set,
             enabled: credential.is_enabled(),
         };
         self.snapshot.perms.set(slot as usize, perm);
-        self.snapshot
-            .entries
-            .set(slot as usize, Some(compiled(credential, usage)));
+        self.snapshot.entries.set(slot as usize, Some(entry));
         self.snapshot
             .auth
             .set(slot as usize, compiled_auth(credential));
@@ -278,7 +307,8 @@ impl Compiler {
         let Some(old) = self.snapshot.entries.get(slot as usize).cloned().flatten() else {
             return;
         };
-        for role in &old.roles {
+        for role in self.snapshot.roles_of_entry(&old).to_vec() {
+            let role = &role;
             if let Some(holders) = self.holders.get_mut(role) {
                 holders.remove(&slot);
             }
@@ -292,19 +322,19 @@ impl Compiler {
     }
 }
 
-fn compiled(credential: &Credential, usage: Option<Arc<UsageBits>>) -> CompiledCredential {
-    CompiledCredential {
-        id: credential.id().clone(),
-        roles: credential.roles.clone(),
-        usage,
-    }
-}
-
 fn compiled_auth(credential: &Credential) -> CompiledAuth {
+    let rare = credential.previous_secret.is_some()
+        || credential.expires_at.is_some()
+        || credential.networks.is_some();
+    let extra = rare.then(|| {
+        Box::new(AuthExtra {
+            previous: credential.previous_secret,
+            expires_at: credential.expires_at,
+            networks: credential.networks.clone(),
+        })
+    });
     CompiledAuth {
         secret: credential.secret,
-        previous: credential.previous_secret,
-        expires_at: credential.expires_at,
-        networks: credential.networks.clone(),
+        extra,
     }
 }

@@ -31,7 +31,8 @@ use chunked::Chunked;
 #[derive(Clone)]
 pub(crate) struct CompiledCredential {
     id: CredentialId,
-    roles: RoleList,
+    /// Index into [`Authorizer::combos`]: the roles it holds, in order.
+    combo: u32,
     /// Which actions the credential used, when usage is recorded.
     usage: Option<Arc<UsageBits>>,
 }
@@ -104,6 +105,8 @@ pub struct Authorizer {
     auth: Chunked<CompiledAuth>,
     /// Distinct permission sets; credentials point into it.
     sets: Chunked<ActionSet>,
+    /// Distinct lists of roles; credentials point into it.
+    combos: Chunked<RoleList>,
     /// The roles as compiled, for explanations and reverse queries.
     roles: Arc<HashMap<RoleId, Arc<CompiledRole>>>,
     global_networks: Option<NetworkList>,
@@ -243,6 +246,13 @@ impl Authorizer {
         self.entries.get(pos).and_then(Option::as_ref)
     }
 
+    /// The roles a compiled credential holds, in order.
+    pub(crate) fn roles_of_entry(&self, entry: &CompiledCredential) -> &[RoleId] {
+        self.combos
+            .get(entry.combo as usize)
+            .map_or(&[], |roles| roles.as_slice())
+    }
+
     #[inline]
     pub(crate) fn entry(&self, credential: &str) -> Option<&CompiledCredential> {
         self.slot(self.position(credential)?)
@@ -343,7 +353,7 @@ impl Authorizer {
             return;
         };
         let granted_by = traced.entry.zip(traced.action).and_then(|(entry, id)| {
-            let roles = entry.roles.iter();
+            let roles = self.roles_of_entry(entry).iter();
             roles
                 .copied()
                 .find(|role| self.roles.get(role).is_some_and(|r| r.set.contains(id)))
@@ -525,7 +535,8 @@ impl Authorizer {
             return explanation;
         };
 
-        for role in entry.roles.iter().filter_map(|role| self.roles.get(role)) {
+        let held = self.roles_of_entry(entry);
+        for role in held.iter().filter_map(|role| self.roles.get(role)) {
             let role = &role.role;
             match self.grant_kind(role, id) {
                 Ok(Some(kind)) => explanation.grants.push(RoleGrant {

@@ -114,7 +114,8 @@ impl Authorizer {
 
     /// Returns the roles a credential holds, in assignment order.
     pub(crate) fn roles_of(&self, credential: &str) -> Option<&[RoleId]> {
-        self.entry(credential).map(|entry| entry.roles.as_slice())
+        self.entry(credential)
+            .map(|entry| self.roles_of_entry(entry))
     }
 
     /// Returns the actions the credential used since usage recording began,
