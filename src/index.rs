@@ -44,6 +44,10 @@ impl NameIndex {
     /// Returns the position whose name matches `name`.
     #[inline]
     pub(crate) fn get<'a>(&self, name: &str, name_at: impl Fn(u32) -> &'a str) -> Option<u32> {
+        // Every indexed name is a validated one; a longer input matches none.
+        if name.len() > crate::name::MAX_NAME_LEN {
+            return None;
+        }
         let hash = self.hash(name);
         self.table
             .find(hash, |&pos| self.matching.matches(name_at(pos), name))

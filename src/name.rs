@@ -61,9 +61,18 @@ impl NameMatching {
     pub(crate) fn hash_into<H: std::hash::Hasher>(self, name: &str, state: &mut H) {
         match self {
             Self::Exact => state.write(name.as_bytes()),
+            Self::AsciiCaseInsensitive if name.len() <= MAX_NAME_LEN => {
+                let mut buf = [0u8; MAX_NAME_LEN];
+                let folded = &mut buf[..name.len()];
+                folded.copy_from_slice(name.as_bytes());
+                folded.make_ascii_lowercase();
+                state.write(folded);
+            }
             Self::AsciiCaseInsensitive => {
-                let mut buf = [0u8; 32];
-                for chunk in name.as_bytes().chunks(buf.len()) {
+                // Longer than any valid name: never equal to one, so any
+                // consistent hash will do.
+                for chunk in name.as_bytes().chunks(MAX_NAME_LEN) {
+                    let mut buf = [0u8; MAX_NAME_LEN];
                     let folded = &mut buf[..chunk.len()];
                     folded.copy_from_slice(chunk);
                     folded.make_ascii_lowercase();

@@ -62,7 +62,6 @@ impl Compiler {
                 policy.credentials().len(),
             )),
             entries: Chunked::default(),
-            perms: Chunked::default(),
             auth: Chunked::default(),
             sets: Chunked::default(),
             combos: Chunked::default(),
@@ -178,18 +177,19 @@ impl Compiler {
                 continue;
             };
             let set = self.union_of(&roles);
-            let enabled = self
-                .snapshot
-                .perms
-                .get(slot)
-                .is_some_and(|perm| perm.enabled);
-            self.snapshot.perms.set(slot, Perm { set, enabled });
+            if let Some(entry) = self.snapshot.slot(slot).cloned() {
+                let perm = Perm { set, ..entry.perm };
+                self.snapshot
+                    .entries
+                    .set(slot, Some(CompiledCredential { perm, ..entry }));
+            }
         }
     }
 
     fn compiled(
         &mut self,
         credential: &Credential,
+        set: u32,
         usage: Option<Arc<UsageBits>>,
     ) -> CompiledCredential {
         let combo = match self.combo_index.get(&credential.roles) {
@@ -203,6 +203,10 @@ impl Compiler {
         };
         CompiledCredential {
             id: credential.id().clone(),
+            perm: Perm {
+                set,
+                enabled: credential.is_enabled(),
+            },
             combo,
             usage,
         }
@@ -257,15 +261,11 @@ impl Compiler {
 
     fn add_credential(&mut self, credential: &Credential, set: u32, usage: Option<Arc<UsageBits>>) {
         let slot = self.snapshot.entries.len() as u32;
-        let entry = self.compiled(credential, usage);
+        let entry = self.compiled(credential, set, usage);
         for role in &credential.roles {
             self.holders.entry(*role).or_default().insert(slot);
         }
         self.snapshot.entries.push(Some(entry));
-        self.snapshot.perms.push(Perm {
-            set,
-            enabled: credential.is_enabled(),
-        });
         self.snapshot.auth.push(compiled_auth(credential));
         let entries = &self.snapshot.entries;
         Arc::make_mut(&mut self.snapshot.index).insert(credential.id().as_str(), slot, |p| {
@@ -291,12 +291,7 @@ impl Compiler {
             self.holders.entry(*role).or_default().insert(slot);
         }
         let set = self.union_of(&credential.roles);
-        let entry = self.compiled(credential, usage);
-        let perm = Perm {
-            set,
-            enabled: credential.is_enabled(),
-        };
-        self.snapshot.perms.set(slot as usize, perm);
+        let entry = self.compiled(credential, set, usage);
         self.snapshot.entries.set(slot as usize, Some(entry));
         self.snapshot
             .auth
@@ -315,7 +310,6 @@ impl Compiler {
         }
         Arc::make_mut(&mut self.snapshot.index).remove(old.id.as_str(), slot);
         self.snapshot.entries.set(slot as usize, None);
-        self.snapshot.perms.set(slot as usize, Perm::default());
         self.snapshot
             .auth
             .set(slot as usize, CompiledAuth::default());

@@ -31,14 +31,14 @@ use chunked::Chunked;
 #[derive(Clone)]
 pub(crate) struct CompiledCredential {
     id: CredentialId,
+    perm: Perm,
     /// Index into [`Authorizer::combos`]: the roles it holds, in order.
     combo: u32,
     /// Which actions the credential used, when usage is recorded.
     usage: Option<Arc<UsageBits>>,
 }
 
-/// A credential's permissions: the part that role edits change, kept apart
-/// so that an edit copies 8 bytes per affected credential.
+/// A credential's permissions: the part that role edits change.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Perm {
     /// Index into [`Authorizer::sets`].
@@ -99,8 +99,6 @@ pub struct Authorizer {
     index: Arc<NameIndex>,
     /// Credentials by slot; `None` where one was deleted.
     entries: Chunked<Option<CompiledCredential>>,
-    /// Permissions by slot.
-    perms: Chunked<Perm>,
     /// Secrets, expiry and networks by slot; read only by the request gate.
     auth: Chunked<CompiledAuth>,
     /// Distinct permission sets; credentials point into it.
@@ -203,8 +201,8 @@ impl Authorizer {
     fn live(&self) -> impl Iterator<Item = (&CompiledCredential, Perm)> + '_ {
         self.entries
             .iter()
-            .zip(self.perms.iter())
-            .filter_map(|(e, p)| e.as_ref().map(|e| (e, *p)))
+            .flatten()
+            .map(|entry| (entry, entry.perm))
     }
 
     /// Returns the number of distinct permission sets the credentials share.
@@ -271,16 +269,16 @@ impl Authorizer {
     }
 
     pub(crate) fn is_enabled_at(&self, pos: usize) -> bool {
-        self.perms.get(pos).is_some_and(|perm| perm.enabled)
+        self.slot(pos).is_some_and(|entry| entry.perm.enabled)
     }
 
     /// The permission step of the gate for the credential at `pos`.
     #[inline]
     pub(crate) fn permission_at(&self, pos: usize, action: &str) -> Decision {
-        let Some(perm) = self.perms.get(pos) else {
+        let Some(entry) = self.slot(pos) else {
             return Decision::Denied(DenyReason::UnknownCredential);
         };
-        self.permission(*perm, self.catalog.action_id(action))
+        self.permission(entry.perm, self.catalog.action_id(action))
     }
 
     #[inline]
@@ -308,11 +306,7 @@ impl Authorizer {
         credential: &str,
         action: impl FnOnce() -> Option<ActionId>,
     ) -> Traced<'_> {
-        let found = self.position(credential);
-        let (Some(entry), Some(&perm)) = (
-            found.and_then(|pos| self.slot(pos)),
-            found.and_then(|pos| self.perms.get(pos)),
-        ) else {
+        let Some(entry) = self.entry(credential) else {
             let decision = Decision::Denied(DenyReason::UnknownCredential);
             return Traced {
                 decision,
@@ -320,6 +314,7 @@ impl Authorizer {
                 action: None,
             };
         };
+        let perm = entry.perm;
         if !perm.enabled {
             let decision = Decision::Denied(DenyReason::CredentialDisabled);
             return Traced {
@@ -489,9 +484,7 @@ impl Authorizer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn permitted_actions(&self, credential: &str) -> ActionSet {
-        let perm = self
-            .position(credential)
-            .and_then(|pos| self.perms.get(pos));
+        let perm = self.entry(credential).map(|entry| entry.perm);
         match perm {
             Some(perm) if perm.enabled => self
                 .sets
