@@ -120,13 +120,15 @@ fn policy(scale: &Scale) -> (Policy, Vec<RoleId>) {
     (policy, roles)
 }
 
-/// The same lookup written by hand, with the standard library's hash map.
-struct Floor {
-    credentials: StdHashMap<String, Vec<u64>>,
-    actions: StdHashMap<String, u32>,
+/// The same lookup written by hand, with the standard library's hash map
+/// (SipHash-1-3, randomly keyed, as the authorizer uses), or with `S` as the
+/// hasher.
+struct Floor<S = std::hash::RandomState> {
+    credentials: StdHashMap<String, Vec<u64>, S>,
+    actions: StdHashMap<String, u32, S>,
 }
 
-impl Floor {
+impl<S: std::hash::BuildHasher + Default> Floor<S> {
     fn new(authorizer: &Authorizer) -> Self {
         let catalog = authorizer.catalog();
         let actions = catalog
@@ -202,7 +204,8 @@ fn bench_scale(c: &mut Criterion, scale: &Scale) {
         authorizer.distinct_permission_sets(),
     );
 
-    let floor = Floor::new(&authorizer);
+    let floor: Floor = Floor::new(&authorizer);
+    let fast_floor: Floor<hashbrown::DefaultHashBuilder> = Floor::new(&authorizer);
     let (yes_id, yes_action) = find(&authorizer, true, scale.credentials / 2);
     let (no_id, no_action) = find(&authorizer, false, scale.credentials / 3);
     let handle = authorizer
@@ -245,6 +248,9 @@ fn bench_scale(c: &mut Criterion, scale: &Scale) {
     });
     group.bench_function("floor_denied", |b| {
         b.iter(|| floor.is_allowed(black_box(&no_id), black_box(&no_action)))
+    });
+    group.bench_function("floor_allowed_foldhash", |b| {
+        b.iter(|| fast_floor.is_allowed(black_box(&yes_id), black_box(&yes_action)))
     });
     group.bench_function("authorize_handle", |b| {
         b.iter(|| authorizer.authorize_handle(black_box(&yes_id), black_box(handle)))
