@@ -474,6 +474,13 @@ fn crash_test_writer() {
     }
 }
 
+/// The revision in `path`, or 0 while it cannot be read.
+fn revision_of(path: &Path) -> u64 {
+    FileStore::open(path)
+        .and_then(|store| store.revision())
+        .unwrap_or(0)
+}
+
 /// Checks that `path` holds a complete state: every credential, and exactly
 /// one role per revision since `base`, named in order.
 fn assert_complete(path: &Path, base: u64) -> u64 {
@@ -525,7 +532,12 @@ fn saves_survive_sigkill() {
             .stderr(Stdio::null())
             .spawn()
             .expect("child starts");
-        std::thread::sleep(Duration::from_millis(5 + (round * 7919) % 40));
+        // Kill only once the child is saving, at a varying point of its loop.
+        let started = std::time::Instant::now();
+        while revision_of(&path) <= last && started.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        std::thread::sleep(Duration::from_micros((round * 7919) % 20_000));
         child.kill().expect("SIGKILL");
         child.wait().expect("child reaped");
 
@@ -535,7 +547,7 @@ fn saves_survive_sigkill() {
         last = revision;
     }
     assert!(
-        progressed > 20,
+        progressed > 150,
         "the child wrote in only {progressed} of 200 rounds"
     );
 }

@@ -206,14 +206,7 @@ impl Store for FileStore {
     fn apply(&self, base: u64, changes: &[Change]) -> Result<u64, StoreError> {
         let _lock = self.lock()?;
         let mut document = self.read()?;
-        if document.revision != base {
-            return Err(StoreError::Conflict {
-                expected: base,
-                found: document.revision,
-            });
-        }
-        document.apply(changes);
-        document.revision = base + 1;
+        document.commit(base, changes)?;
         self.write(&document)?;
 
         Ok(document.revision)

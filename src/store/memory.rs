@@ -69,15 +69,7 @@ impl Store for MemoryStore {
     fn apply(&self, base: u64, changes: &[Change]) -> Result<u64, StoreError> {
         let mut guard = self.lock();
         let mut document = guard.clone().unwrap_or_else(PolicyDocument::empty);
-        if document.revision != base {
-            return Err(StoreError::Conflict {
-                expected: base,
-                found: document.revision,
-            });
-        }
-        document.apply(changes);
-        document.revision = base + 1;
-        let revision = document.revision;
+        let revision = document.commit(base, changes)?;
         *guard = Some(document);
         self.changed.notify_all();
         Ok(revision)

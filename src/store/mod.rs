@@ -6,6 +6,8 @@ mod file;
 mod memory;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod rows;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
@@ -151,6 +153,20 @@ pub enum Change {
 }
 
 impl PolicyDocument {
+    /// Applies `changes` as a store does: only if this document is at
+    /// revision `base`, then moves to `base + 1` and returns it.
+    pub(crate) fn commit(&mut self, base: u64, changes: &[Change]) -> Result<u64, StoreError> {
+        if self.revision != base {
+            return Err(StoreError::Conflict {
+                expected: base,
+                found: self.revision,
+            });
+        }
+        self.apply(changes);
+        self.revision = base + 1;
+        Ok(self.revision)
+    }
+
     /// Applies `changes` in order, keeping roles sorted by id and credentials
     /// by identifier. The revision is left to the caller.
     ///

@@ -7,14 +7,13 @@ use postgres::config::Host;
 use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Config, GenericClient, IsolationLevel, NoTls};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
+use super::rows::RowCodec;
 use super::{Change, Store};
 use crate::document::{
     CredentialRecord, FORMAT_VERSION, PolicyDocument, RoleRecord, SettingsRecord,
 };
-use crate::error::{DocumentError, StoreError, json_message, shown};
+use crate::error::{StoreError, shown};
 
 /// The schema version this release creates, reads and writes.
 const SCHEMA_VERSION: i32 = 1;
@@ -429,37 +428,6 @@ impl PostgresStore {
         }
     }
 
-    fn corrupt(&self, place: &str, message: String) -> StoreError {
-        StoreError::Corrupt {
-            location: format!("{}: {place}", self.location),
-            source: DocumentError::Syntax {
-                line: 0,
-                column: 0,
-                message,
-            },
-        }
-    }
-
-    /// Parses one stored record.
-    fn parse<T: DeserializeOwned>(&self, place: &str, json: &str) -> Result<T, StoreError> {
-        serde_json::from_str(json).map_err(|err| StoreError::Corrupt {
-            location: format!("{}: {place}", self.location),
-            source: DocumentError::Syntax {
-                line: err.line(),
-                column: err.column(),
-                message: json_message(&err),
-            },
-        })
-    }
-
-    fn encode(&self, record: &impl Serialize) -> Result<String, StoreError> {
-        serde_json::to_string(record).map_err(|err| StoreError::Io {
-            operation: "encode",
-            location: self.location.clone(),
-            message: err.to_string(),
-        })
-    }
-
     /// Reads the revision and the settings, locking the row for the rest of
     /// the transaction when `for_update`.
     fn read_state(
@@ -835,5 +803,11 @@ impl Store for PostgresStore {
                 Ok(())
             }
         }
+    }
+}
+
+impl RowCodec for PostgresStore {
+    fn location(&self) -> &str {
+        &self.location
     }
 }

@@ -5,14 +5,13 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
+use super::rows::RowCodec;
 use super::{Change, Store};
 use crate::document::{
     CredentialRecord, FORMAT_VERSION, PolicyDocument, RoleRecord, SettingsRecord,
 };
-use crate::error::{DocumentError, StoreError, json_message, shown};
+use crate::error::{StoreError, shown};
 
 /// The schema version this release creates, reads and writes.
 const SCHEMA_VERSION: i64 = 1;
@@ -268,37 +267,6 @@ impl SqliteStore {
         }
     }
 
-    fn corrupt(&self, place: &str, message: String) -> StoreError {
-        StoreError::Corrupt {
-            location: format!("{}: {place}", self.location),
-            source: DocumentError::Syntax {
-                line: 0,
-                column: 0,
-                message,
-            },
-        }
-    }
-
-    /// Parses one stored record.
-    fn parse<T: DeserializeOwned>(&self, place: &str, json: &str) -> Result<T, StoreError> {
-        serde_json::from_str(json).map_err(|err| StoreError::Corrupt {
-            location: format!("{}: {place}", self.location),
-            source: DocumentError::Syntax {
-                line: err.line(),
-                column: err.column(),
-                message: json_message(&err),
-            },
-        })
-    }
-
-    fn encode(&self, record: &impl Serialize) -> Result<String, StoreError> {
-        serde_json::to_string(record).map_err(|err| StoreError::Io {
-            operation: "encode",
-            location: self.location.clone(),
-            message: err.to_string(),
-        })
-    }
-
     /// Reads the revision and the settings.
     fn read_state(&self, tx: &Transaction<'_>) -> Result<(u64, String), StoreError> {
         let place = "table api_roles_state";
@@ -519,5 +487,11 @@ impl Store for SqliteStore {
             }
             std::thread::sleep(pause.min(POLL_INTERVAL));
         }
+    }
+}
+
+impl RowCodec for SqliteStore {
+    fn location(&self) -> &str {
+        &self.location
     }
 }
