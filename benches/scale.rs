@@ -255,6 +255,10 @@ fn bench_scale(c: &mut Criterion, scale: &Scale) {
     group.bench_function("authorize_handle", |b| {
         b.iter(|| authorizer.authorize_handle(black_box(&yes_id), black_box(handle)))
     });
+    let resolved = authorizer.credential_handle(&yes_id).expect("known");
+    group.bench_function("authorize_resolved", |b| {
+        b.iter(|| authorizer.authorize_resolved(black_box(&resolved), black_box(handle)))
+    });
     group.bench_function("bare_bit_test", |b| {
         b.iter(|| black_box(&bits).contains(black_box(bit)))
     });

@@ -96,7 +96,7 @@ mod store;
 mod usage;
 
 pub use action_set::{ActionSet, Iter};
-pub use authorizer::Authorizer;
+pub use authorizer::{Authorizer, CredentialHandle};
 pub use catalog::{
     ActionCatalog, ActionHandle, ActionId, CatalogBuilder, Category, MAX_ACTIONS,
     MAX_CATALOG_DOCUMENT_BYTES,

@@ -178,6 +178,16 @@ macro_rules! validated_name {
             }
         }
 
+        impl $name {
+            /// Returns whether both hold the very same allocation: a cheap
+            /// test that implies equality.
+            #[allow(dead_code, reason = "used for some of the name types only")]
+            #[inline]
+            pub(crate) fn same_allocation(&self, other: &Self) -> bool {
+                std::sync::Arc::ptr_eq(&self.0, &other.0)
+            }
+        }
+
         impl std::borrow::Borrow<str> for $name {
             fn borrow(&self) -> &str {
                 &self.0

@@ -49,6 +49,7 @@ fn authorize_is_allowed_and_the_gate_allocate_nothing() {
         .catalog()
         .handle("CreateInvoice")
         .expect("in the catalog");
+    let app = authorizer.credential_handle("app").expect("known");
     let client = "10.1.2.3".parse().expect("valid address");
     let long = "A".repeat(4096);
     let requests = [
@@ -98,6 +99,11 @@ fn authorize_is_allowed_and_the_gate_allocate_nothing() {
             );
             allowed += usize::from(shared.is_allowed(black_box(credential), black_box(action)));
             allowed += usize::from(authorizer.is_allowed_handle(black_box(credential), handle));
+            allowed += usize::from(
+                authorizer
+                    .authorize_resolved(black_box(&app), handle)
+                    .is_allowed(),
+            );
         }
         for request in &requests {
             allowed += usize::from(authorizer.check(black_box(request)).is_allowed());

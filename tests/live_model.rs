@@ -161,6 +161,16 @@ fn reverse_agrees(auth: &Authorizer) -> Result<(), TestCaseError> {
             .map(|name| name.as_str())
             .collect();
         prop_assert_eq!(forward, reverse);
+        let handle = auth.credential_handle(credential);
+        for action in ACTIONS {
+            let resolved = handle
+                .as_ref()
+                .zip(auth.catalog().handle(action))
+                .map(|(c, a)| auth.authorize_resolved(c, a));
+            if let Some(resolved) = resolved {
+                prop_assert_eq!(resolved, auth.authorize(credential, action));
+            }
+        }
         let pairs: Vec<(&str, &str)> = ACTIONS.iter().map(|a| (credential, *a)).collect();
         let batch = auth.authorize_batch(pairs.iter().copied());
         for ((c, a), decision) in pairs.iter().zip(batch) {
@@ -177,6 +187,9 @@ proptest! {
     fn incremental_snapshots_equal_full_compiles(ops in prop::collection::vec(op(), 1..60)) {
         let shared = SharedAuthorizer::new(seeded());
         let mut shadow = seeded();
+        let first = shared.snapshot();
+        let old_handles: Vec<_> =
+            CREDENTIALS.iter().filter_map(|c| first.credential_handle(c)).collect();
         for (n, op) in ops.iter().enumerate() {
             let _ = shared.edit(|policy| {
                 apply(policy, op, n);
@@ -186,6 +199,15 @@ proptest! {
             let live = shared.snapshot();
             same_decisions(&live, &shadow.compile())?;
             reverse_agrees(&live)?;
+            for handle in &old_handles {
+                for action in ACTIONS {
+                    let Some(action_handle) = live.catalog().handle(action) else { continue };
+                    prop_assert_eq!(
+                        live.authorize_resolved(handle, action_handle),
+                        live.authorize(handle.id().as_str(), action)
+                    );
+                }
+            }
         }
     }
 

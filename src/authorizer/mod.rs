@@ -116,6 +116,45 @@ pub struct Authorizer {
     tracks_usage: bool,
 }
 
+/// A credential resolved once, for example per connection, and checked
+/// with [`Authorizer::authorize_resolved`] at the cost of a bit test.
+///
+/// A handle stays correct across snapshots: if the credential moved or was
+/// deleted, the check falls back to a lookup by identifier.
+///
+/// # Example
+///
+/// ```
+/// use api_roles::{ActionCatalog, Decision, Grants, Policy};
+///
+/// let catalog = ActionCatalog::builder().actions("A", ["X"]).build()?;
+/// let x = catalog.handle("X").ok_or("missing")?;
+/// let mut policy = Policy::new(catalog);
+/// let all = policy.create_role("All", Grants::all_actions())?;
+/// let _secret = policy.create_credential("key")?;
+/// policy.assign_role("key", all)?;
+/// let authorizer = policy.compile();
+/// let key = authorizer.credential_handle("key").ok_or("unknown")?;
+/// assert_eq!(authorizer.authorize_resolved(&key, x), Decision::Allowed);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialHandle {
+    slot: u32,
+    id: CredentialId,
+}
+
+impl CredentialHandle {
+    /// Returns the credential's identifier.
+    ///
+    /// # Example
+    ///
+    /// See [`CredentialHandle`].
+    pub fn id(&self) -> &CredentialId {
+        &self.id
+    }
+}
+
 /// A decision with the credential and action it was made for.
 pub(crate) struct Traced<'a> {
     pub(crate) decision: Decision,
@@ -423,6 +462,43 @@ impl Authorizer {
     #[inline]
     pub fn authorize_handle(&self, credential: &str, handle: ActionHandle) -> Decision {
         self.decide(credential, || self.catalog.resolve_handle(handle))
+    }
+
+    /// Resolves a credential once, for repeated checks with
+    /// [`authorize_resolved`](Self::authorize_resolved).
+    ///
+    /// # Example
+    ///
+    /// See [`CredentialHandle`].
+    pub fn credential_handle(&self, credential: &str) -> Option<CredentialHandle> {
+        let slot = self.position(credential)?;
+        let entry = self.slot(slot)?;
+        Some(CredentialHandle {
+            slot: slot as u32,
+            id: entry.id.clone(),
+        })
+    }
+
+    /// Decides whether the resolved credential may call the resolved action:
+    /// the same answer as [`authorize`](Self::authorize), without hashing.
+    ///
+    /// # Example
+    ///
+    /// See [`CredentialHandle`].
+    #[inline]
+    pub fn authorize_resolved(
+        &self,
+        credential: &CredentialHandle,
+        action: ActionHandle,
+    ) -> Decision {
+        let entry = match self.slot(credential.slot as usize) {
+            Some(entry) if entry.id.same_allocation(&credential.id) => entry,
+            _ => return self.authorize_handle(credential.id.as_str(), action),
+        };
+        if !entry.perm.enabled {
+            return Decision::Denied(DenyReason::CredentialDisabled);
+        }
+        self.permission(entry.perm, self.catalog.resolve_handle(action))
     }
 
     /// Returns whether `credential` may call `action`: the same as
