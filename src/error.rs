@@ -7,19 +7,26 @@ use std::fmt;
 
 use crate::role::RoleId;
 
-/// The longest part of a user input that an error message repeats.
-const SHOWN_CHARS: usize = 64;
+/// The most bytes of user input that an error message repeats, escaped.
+const SHOWN_BYTES: usize = 64;
 
-/// Renders user input for an error message: escaped, and cut after
-/// [`SHOWN_CHARS`] characters.
+/// Renders user input for an error message: escaped, and cut so that the
+/// escaped text is at most [`SHOWN_BYTES`] bytes, whatever the input holds.
 pub(crate) fn shown(input: &str) -> String {
-    let mut out: String = input
-        .chars()
-        .take(SHOWN_CHARS)
-        .flat_map(char::escape_debug)
-        .collect();
-    if input.chars().nth(SHOWN_CHARS).is_some() {
-        out.push_str("...");
+    cut_escaped(input, SHOWN_BYTES)
+}
+
+/// Escapes `text` and cuts it, after escaping, to at most `max` bytes plus
+/// an ellipsis.
+fn cut_escaped(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for ch in text.chars() {
+        let escaped = ch.escape_debug().to_string();
+        if out.len() + escaped.len() > max {
+            out.push_str("...");
+            return out;
+        }
+        out.push_str(&escaped);
     }
     out
 }
@@ -222,15 +229,7 @@ pub(crate) fn json_message(err: &serde_json::Error) -> String {
         Some(pos) => &text[..pos],
         None => &text,
     };
-    let mut out: String = text
-        .chars()
-        .take(160)
-        .flat_map(char::escape_debug)
-        .collect();
-    if text.chars().nth(160).is_some() {
-        out.push_str("...");
-    }
-    out
+    cut_escaped(text, 160)
 }
 
 /// Why an edit of a [`Policy`](crate::Policy) was refused.
@@ -549,6 +548,8 @@ mod tests {
     fn shown_cuts_and_escapes() {
         assert_eq!(shown("a\nb"), "a\\nb");
         let long = "é".repeat(100);
-        assert_eq!(shown(&long), format!("{}...", "é".repeat(64)));
+        assert_eq!(shown(&long), format!("{}...", "é".repeat(32)));
+        let hostile = "\u{10ffff}".repeat(100);
+        assert!(shown(&hostile).len() <= SHOWN_BYTES + 3);
     }
 }
