@@ -13,8 +13,10 @@ pub const MAX_NETWORKS: usize = 1024;
 /// A list of IPv4 and IPv6 networks in CIDR form that client addresses must
 /// come from.
 ///
-/// An IPv4 address written as IPv6 (`::ffff:10.0.0.1`) matches the IPv4
-/// network it belongs to. An empty list accepts no address.
+/// An IPv4 address and its IPv4-mapped IPv6 form (`10.0.0.1` and
+/// `::ffff:10.0.0.1`) are the same address: either matches a network written
+/// in either form, so `::/0` accepts IPv4 clients too. An empty list accepts
+/// no address.
 ///
 /// # Example
 ///
@@ -82,8 +84,14 @@ impl NetworkList {
     ///
     /// See [`NetworkList`].
     pub fn contains(&self, addr: IpAddr) -> bool {
-        let addr = addr.to_canonical();
-        self.0.iter().any(|net| net.contains(&addr))
+        let canonical = addr.to_canonical();
+        let mapped = match canonical {
+            IpAddr::V4(v4) => Some(IpAddr::V6(v4.to_ipv6_mapped())),
+            IpAddr::V6(_) => None,
+        };
+        self.0
+            .iter()
+            .any(|net| net.contains(&canonical) || mapped.is_some_and(|m| net.contains(&m)))
     }
 
     /// Returns the networks.

@@ -38,6 +38,27 @@ fn network_errors_stay_short_with_control_characters() {
     assert_short(&err.to_string());
 }
 
+/// Found by `fuzz/fuzz_targets/networks.rs`: `::/80` holds the IPv4-mapped
+/// range, so its broadcast address `::ffff:ffff:ffff` is the IPv4 address
+/// `255.255.255.255`, which the list compared only against IPv4 networks.
+#[test]
+fn ipv6_networks_holding_mapped_addresses_contain_them() {
+    let list = NetworkList::parse(["::/80"]).unwrap();
+    for addr in [
+        "::ffff:ffff:ffff",
+        "255.255.255.255",
+        "::ffff:10.0.0.1",
+        "10.0.0.1",
+        "::1",
+    ] {
+        assert!(list.contains(addr.parse().unwrap()), "{addr}");
+    }
+    assert!(!list.contains("2001:db8::1".parse().unwrap()));
+    let v4 = NetworkList::parse(["10.0.0.0/8"]).unwrap();
+    assert!(v4.contains("::ffff:10.1.1.1".parse().unwrap()));
+    assert!(!v4.contains("::10.1.1.1".parse().unwrap()));
+}
+
 /// The same cut in JSON errors, which repeat offending strings.
 #[test]
 fn catalog_document_errors_stay_short_with_control_characters() {
