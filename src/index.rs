@@ -9,10 +9,16 @@
 //! an attacker who cannot read the keys cannot choose names that collide,
 //! however long they study the process. Faster hashers such as foldhash are
 //! only minimally resistant to that; the scale bench measures the difference.
+//! The `fast-hash` feature switches to foldhash for hosts whose identifiers
+//! and action names are not chosen by attackers.
 
 use std::hash::BuildHasher;
 
-use std::hash::RandomState;
+#[cfg(not(feature = "fast-hash"))]
+use std::hash::RandomState as IndexHasher;
+
+#[cfg(feature = "fast-hash")]
+use hashbrown::DefaultHashBuilder as IndexHasher;
 
 use hashbrown::HashTable;
 
@@ -21,7 +27,7 @@ use crate::name::NameMatching;
 #[derive(Clone, Default)]
 pub(crate) struct NameIndex {
     matching: NameMatching,
-    hasher: RandomState,
+    hasher: IndexHasher,
     table: HashTable<u32>,
 }
 

@@ -67,8 +67,13 @@
 //!   SQLite compiled in (`rusqlite`, bundled).
 //! - `postgres`: `PostgresStore`, a store in a PostgreSQL database, with
 //!   change notifications (`LISTEN`/`NOTIFY`) between instances.
+//! - `fast-hash`: hash the credential and action lookups with foldhash
+//!   instead of randomly keyed SipHash-1-3. Checks by strings get faster, but
+//!   foldhash resists hash flooding only minimally: use it only where
+//!   credential identifiers and action names are not chosen by attackers, or
+//!   processes are short-lived.
 //!
-//! Both are off by default.
+//! All are off by default.
 
 #![forbid(unsafe_code)]
 
