@@ -21,10 +21,14 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use api_roles::{
-    ActionCatalog, Change, Grants, LoadError, LoadOptions, Policy, PolicyError, PostgresStore,
-    RoleRecord, Store, StoreError, check_store,
+    Change, Grants, LoadError, LoadOptions, Policy, PolicyError, PostgresStore, RoleRecord, Store,
+    StoreError, check_store,
 };
 use postgres::{Client, NoTls};
+
+mod common;
+
+use common::{catalog, conflict_then_retry, open, seed};
 
 const URL_VAR: &str = "API_ROLES_POSTGRES_URL";
 
@@ -89,31 +93,6 @@ impl Drop for Schema {
     }
 }
 
-fn catalog() -> ActionCatalog {
-    ActionCatalog::builder()
-        .actions("Billing", ["AddCredit", "CreateInvoice"])
-        .actions("Client", ["GetClients"])
-        .build()
-        .expect("valid catalog")
-}
-
-fn open(store: Arc<dyn Store>) -> Policy {
-    Policy::open(catalog(), store, &LoadOptions::default())
-        .expect("store opens")
-        .0
-}
-
-/// Seeds a role `Billing` and a credential `app` holding it (revision 3).
-fn seed(store: Arc<dyn Store>) -> Policy {
-    let mut policy = open(store);
-    let role = policy
-        .create_role("Billing", Grants::new().category("Billing"))
-        .expect("valid");
-    drop(policy.create_credential("app").expect("valid"));
-    policy.assign_role("app", role).expect("exists");
-    policy
-}
-
 fn role_record(json: &str) -> RoleRecord {
     serde_json::from_str(json).expect("valid role record")
 }
@@ -161,34 +140,9 @@ fn two_instances_editing_one_role_conflict_and_the_retry_wins() {
     };
     let schema = Schema::new(&url, "conflict");
     seed(Arc::new(schema.store()));
-    let mut first = open(Arc::new(schema.store()));
-    let mut second = open(Arc::new(schema.store()));
-    let role = first.role_by_name("Billing").expect("seeded").id();
-
-    first
-        .describe_role(role, Some("Invoices only"))
-        .expect("first writer wins");
-    let stale = second.rename_role(role, "Invoicing");
-    assert!(
-        matches!(
-            stale,
-            Err(PolicyError::Store(StoreError::Conflict {
-                expected: 3,
-                found: 4
-            }))
-        ),
-        "{stale:?}"
-    );
-    assert_eq!(second.role(role).expect("kept").name().as_str(), "Billing");
-
-    second.reload(&LoadOptions::default()).expect("reloads");
-    second
-        .rename_role(role, "Invoicing")
-        .expect("the retry applies");
-    first.reload(&LoadOptions::default()).expect("reloads");
-    let role = first.role(role).expect("kept");
-    assert_eq!(role.name().as_str(), "Invoicing");
-    assert_eq!(role.description(), Some("Invoices only"), "no edit is lost");
+    let first = open(Arc::new(schema.store()));
+    let second = open(Arc::new(schema.store()));
+    conflict_then_retry(first, second);
 }
 
 #[test]

@@ -14,35 +14,20 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use api_roles::{
-    ActionCatalog, Change, FileStore, Grants, LoadError, LoadOptions, MemoryStore, Policy,
-    PolicyDocument, PolicyError, SqliteStore, Store, StoreError, check_store,
+    Change, FileStore, Grants, LoadError, LoadOptions, MemoryStore, Policy, PolicyDocument,
+    PolicyError, SqliteStore, Store, StoreError, check_store,
 };
 use rusqlite::Connection;
 
-fn catalog() -> ActionCatalog {
-    ActionCatalog::builder()
-        .actions("Billing", ["AddCredit", "CreateInvoice"])
-        .actions("Client", ["GetClients"])
-        .build()
-        .expect("valid catalog")
-}
+mod common;
 
-fn open(store: Arc<dyn Store>) -> Policy {
-    Policy::open(catalog(), store, &LoadOptions::default())
-        .expect("store opens")
-        .0
-}
+use common::{catalog, conflict_then_retry, open, seed};
 
 /// A store at `path` holding one role, `Billing` (id 1), and one credential,
 /// `app`, that holds it.
 fn seeded(path: &Path) -> Arc<SqliteStore> {
     let store = Arc::new(SqliteStore::open(path).expect("opens"));
-    let mut policy = open(store.clone());
-    let role = policy
-        .create_role("Billing", Grants::new().category("Billing"))
-        .expect("valid");
-    drop(policy.create_credential("app").expect("valid"));
-    policy.assign_role("app", role).expect("exists");
+    seed(store.clone());
     store
 }
 
@@ -108,34 +93,9 @@ fn two_connections_editing_one_role_conflict_and_the_retry_wins() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("policy.db");
     seeded(&path);
-    let mut first = open(Arc::new(SqliteStore::open(&path).expect("opens")));
-    let mut second = open(Arc::new(SqliteStore::open(&path).expect("opens")));
-    let role = first.role_by_name("Billing").expect("seeded").id();
-
-    first
-        .describe_role(role, Some("Invoices only"))
-        .expect("first writer wins");
-    let stale = second.rename_role(role, "Invoicing");
-    assert!(
-        matches!(
-            stale,
-            Err(PolicyError::Store(StoreError::Conflict {
-                expected: 3,
-                found: 4
-            }))
-        ),
-        "{stale:?}"
-    );
-    assert_eq!(second.role(role).expect("kept").name().as_str(), "Billing");
-
-    second.reload(&LoadOptions::default()).expect("reloads");
-    second
-        .rename_role(role, "Invoicing")
-        .expect("the retry applies");
-    first.reload(&LoadOptions::default()).expect("reloads");
-    let role = first.role(role).expect("kept");
-    assert_eq!(role.name().as_str(), "Invoicing");
-    assert_eq!(role.description(), Some("Invoices only"), "no edit is lost");
+    let first = open(Arc::new(SqliteStore::open(&path).expect("opens")));
+    let second = open(Arc::new(SqliteStore::open(&path).expect("opens")));
+    conflict_then_retry(first, second);
 }
 
 #[test]
