@@ -21,14 +21,14 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use api_roles::{
-    Change, Grants, LoadError, LoadOptions, Policy, PolicyError, PostgresStore, RoleRecord, Store,
-    StoreError, check_store,
+    Change, Grants, LoadError, LoadOptions, Policy, PostgresStore, RoleRecord, Store, StoreError,
+    check_store,
 };
 use postgres::{Client, NoTls};
 
 mod common;
 
-use common::{catalog, conflict_then_retry, open, seed};
+use common::{catalog, conflict_then_retry, open, retry_on_conflict, seed};
 
 const URL_VAR: &str = "API_ROLES_POSTGRES_URL";
 
@@ -164,22 +164,12 @@ fn concurrent_writers_lose_no_edit() {
                 let mut conflicts = 0;
                 barrier.wait();
                 for i in 0..edits {
-                    loop {
-                        // Both writers edit the same role, and each adds its own.
-                        let edit = policy
+                    // Both writers edit the same role, and each adds its own.
+                    conflicts += retry_on_conflict(&mut policy, name, |policy| {
+                        policy
                             .describe_role(role, Some(&format!("{name}{i}")))
-                            .and_then(|()| {
-                                policy.create_role(&format!("{name}{i}"), Grants::new())
-                            });
-                        match edit {
-                            Ok(_) => break,
-                            Err(PolicyError::Store(StoreError::Conflict { .. })) => {
-                                conflicts += 1;
-                                policy.reload(&LoadOptions::default()).expect("reloads");
-                            }
-                            Err(err) => panic!("writer {name}: {err}"),
-                        }
-                    }
+                            .and_then(|()| policy.create_role(&format!("{name}{i}"), Grants::new()))
+                    });
                 }
                 conflicts
             })

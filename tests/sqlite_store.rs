@@ -15,13 +15,13 @@ use std::time::{Duration, Instant};
 
 use api_roles::{
     Change, FileStore, Grants, LoadError, LoadOptions, MemoryStore, Policy, PolicyDocument,
-    PolicyError, SqliteStore, Store, StoreError, check_store,
+    SqliteStore, Store, StoreError, check_store,
 };
 use rusqlite::Connection;
 
 mod common;
 
-use common::{catalog, conflict_then_retry, open, seed};
+use common::{catalog, conflict_then_retry, open, retry_on_conflict, seed};
 
 /// A store at `path` holding one role, `Billing` (id 1), and one credential,
 /// `app`, that holds it.
@@ -115,16 +115,9 @@ fn concurrent_writers_on_one_file_lose_no_edit() {
                 let mut conflicts = 0;
                 barrier.wait();
                 for i in 0..edits {
-                    loop {
-                        match policy.create_role(&format!("{name}{i}"), Grants::new()) {
-                            Ok(_) => break,
-                            Err(PolicyError::Store(StoreError::Conflict { .. })) => {
-                                conflicts += 1;
-                                policy.reload(&LoadOptions::default()).expect("reloads");
-                            }
-                            Err(err) => panic!("writer {name}: {err}"),
-                        }
-                    }
+                    conflicts += retry_on_conflict(&mut policy, name, |policy| {
+                        policy.create_role(&format!("{name}{i}"), Grants::new())
+                    });
                 }
                 conflicts
             })

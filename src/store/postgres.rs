@@ -616,22 +616,7 @@ impl PostgresStore {
         let mut tx = client.transaction().map_err(db("begin"))?;
         self.check_schema(&mut tx)?;
         let (found, _) = self.read_state(&mut tx, true)?;
-        if found != base {
-            return Err(StoreError::Conflict {
-                expected: base,
-                found,
-            }
-            .into());
-        }
-        let next = base
-            .checked_add(1)
-            .and_then(|next| i64::try_from(next).ok())
-            .ok_or_else(|| {
-                StoreError::Unsupported(format!(
-                    "revision {base} of `{}` is the last",
-                    self.location
-                ))
-            })?;
+        let next = self.next_revision(base, found)?;
 
         for change in changes {
             self.write(&mut tx, change)?;

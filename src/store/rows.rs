@@ -42,4 +42,24 @@ pub(super) trait RowCodec {
             message: err.to_string(),
         })
     }
+
+    /// Checks that the stored revision `found` is the `base` a change was
+    /// made on, and returns the revision the change will have, as the
+    /// databases store it.
+    fn next_revision(&self, base: u64, found: u64) -> Result<i64, StoreError> {
+        if found != base {
+            return Err(StoreError::Conflict {
+                expected: base,
+                found,
+            });
+        }
+        base.checked_add(1)
+            .and_then(|next| i64::try_from(next).ok())
+            .ok_or_else(|| {
+                StoreError::Unsupported(format!(
+                    "revision {base} of `{}` is the last",
+                    self.location()
+                ))
+            })
+    }
 }

@@ -441,21 +441,7 @@ impl Store for SqliteStore {
             .map_err(|err| self.error("begin", err))?;
         self.check_schema(&tx)?;
         let (found, _) = self.read_state(&tx)?;
-        if found != base {
-            return Err(StoreError::Conflict {
-                expected: base,
-                found,
-            });
-        }
-        let next = base
-            .checked_add(1)
-            .and_then(|next| i64::try_from(next).ok())
-            .ok_or_else(|| {
-                StoreError::Unsupported(format!(
-                    "revision {base} of `{}` is the last",
-                    self.location
-                ))
-            })?;
+        let next = self.next_revision(base, found)?;
 
         for change in changes {
             self.write(&tx, change)?;

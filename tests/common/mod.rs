@@ -2,6 +2,7 @@
 
 #![expect(
     clippy::expect_used,
+    clippy::panic,
     reason = "a broken fixture should stop the test loudly"
 )]
 
@@ -64,4 +65,25 @@ pub(crate) fn conflict_then_retry(mut first: Policy, mut second: Policy) {
     let role = first.role(role).expect("kept");
     assert_eq!(role.name().as_str(), "Invoicing");
     assert_eq!(role.description(), Some("Invoices only"), "no edit is lost");
+}
+
+/// Runs `edit` until it is not refused for a revision conflict, reloading
+/// after each conflict; returns how many conflicts it met. Any other error
+/// fails the test.
+pub(crate) fn retry_on_conflict<T>(
+    policy: &mut Policy,
+    name: &str,
+    mut edit: impl FnMut(&mut Policy) -> Result<T, PolicyError>,
+) -> usize {
+    let mut conflicts = 0;
+    loop {
+        match edit(policy) {
+            Ok(_) => return conflicts,
+            Err(PolicyError::Store(StoreError::Conflict { .. })) => {
+                conflicts += 1;
+                policy.reload(&LoadOptions::default()).expect("reloads");
+            }
+            Err(err) => panic!("writer {name}: {err}"),
+        }
+    }
 }
