@@ -1033,11 +1033,12 @@ fn check_description(description: Option<&str>) -> Result<Option<String>, Policy
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::catalog::CatalogBuilder;
 
-    fn policy(matching: NameMatching) -> Policy {
+    /// Billing (AddCredit, RefundPayment) and Client (GetClients).
+    pub(crate) fn policy(matching: NameMatching) -> Policy {
         let catalog = CatalogBuilder::new()
             .name_matching(matching)
             .actions("Billing", ["AddCredit", "RefundPayment"])

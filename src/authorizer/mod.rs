@@ -669,13 +669,7 @@ mod tests {
     use crate::role::Grants;
 
     fn policy() -> Policy {
-        let catalog = CatalogBuilder::new()
-            .name_matching(NameMatching::AsciiCaseInsensitive)
-            .actions("Billing", ["AddCredit", "RefundPayment"])
-            .actions("Client", ["GetClients"])
-            .build()
-            .unwrap();
-        Policy::new(catalog)
+        crate::policy::tests::policy(NameMatching::AsciiCaseInsensitive)
     }
 
     #[test]

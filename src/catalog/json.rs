@@ -182,22 +182,13 @@ mod tests {
                 .starts_with("categories[0].name: invalid category name")
         );
         assert!(err.to_string().len() < 300);
-        let doc = format!(r#"{{"categories": "{long}"}}"#);
-        assert!(
-            ActionCatalog::from_json(&doc)
-                .unwrap_err()
-                .to_string()
-                .len()
-                < 300
-        );
-        let doc = format!(r#"{{"{long}": 1}}"#);
-        assert!(
-            ActionCatalog::from_json(&doc)
-                .unwrap_err()
-                .to_string()
-                .len()
-                < 300
-        );
+        for doc in [
+            format!(r#"{{"categories": "{long}"}}"#),
+            format!(r#"{{"{long}": 1}}"#),
+        ] {
+            let message = ActionCatalog::from_json(&doc).unwrap_err().to_string();
+            assert!(message.len() < 300, "{message}");
+        }
         let many = vec!["\"a\""; MAX_ACTIONS + 1].join(",");
         let doc = format!(r#"{{"categories": [{{"name": "C", "actions": [{many}]}}]}}"#);
         assert!(matches!(
